@@ -118,6 +118,14 @@ class Executor:
             return [backend.to_numpy(o) for o in outs]
         return [_as_tensor(v.name, o) for v, o in zip(fetch_vars, outs)]
 
+    def prepare(self, program, feed_names, fetch_list) -> "PreparedRun":
+        """The compiled plan of `program` for these feeds and fetches, bound for repeated
+        runs (`PreparedRun.run(feed, scope)`): what `run` does minus finding the plan. Implicit
+        mode's step replay runs its templates this way."""
+        strategy = _strategy_of(program) or default_strategy()
+        return PreparedRun(self._get_plan(program, feed_names, fetch_list), _as_program(program),
+                           self.place, strategy)
+
     def close(self) -> None:
         """Nothing to release (Paddle API compatibility)."""
 
@@ -127,6 +135,29 @@ class Executor:
         program = _as_program(program)
         return _CACHE.get(program, tuple(sorted(feed_names)),
                           _resolve_fetches(program, fetch_list), self.place, strategy)
+
+
+class PreparedRun:
+    """A plan found once (Executor.prepare) and run many times; `current()` tells whether it
+    is still the plan `Executor.run` would pick (same place and default passes)."""
+
+    def __init__(self, plan: Plan, program: Program, place, strategy: BuildStrategy):
+        self.plan, self.program, self.place, self.strategy = plan, program, place, strategy
+
+    def current(self) -> bool:
+        place = to_place(None)
+        return (self.place is place or self.place == place) and \
+            self.strategy is default_strategy()
+
+    def run(self, feed: dict, scope) -> list:
+        program, place = self.program, self.place
+        if getattr(program, "lr_scheduler", None) is not None:
+            from .optimizer.lr import sync_program_lr
+            sync_program_lr(program, scope)
+        plan = self.plan
+        arrays = {name: _check_feed(name, feed[name], shape, dtype, place)
+                  for name, shape, dtype in plan.feed_checks}
+        return [backend.to_numpy(o) for o in plan.run(arrays, scope)]
 
 
 class CompiledProgram:

@@ -8,12 +8,17 @@ an op's output, alive during one run.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dualnet.ops.registry import Meta
 
 from .dtype import as_paddle_dtype
 from .tensor_methods import VariableMethods
+
+
+FLAG_CHANGES = [0]  # stop_gradient assignments so far (implicit mode's replay checks it)
 
 
 class Variable(VariableMethods):
@@ -93,7 +98,7 @@ class Variable(VariableMethods):
         """The number of elements (-1 when a dim is unknown)."""
         if -1 in self._shape:
             return -1
-        return int(np.prod(self._shape, dtype=np.int64))
+        return math.prod(self._shape)
 
     def _meta(self) -> Meta:
         return Meta(self._shape, self._dtype)
@@ -107,6 +112,7 @@ class Variable(VariableMethods):
     def stop_gradient(self, value: bool) -> None:
         self._stop_gradient = bool(value)
         self._stop_explicit = True
+        FLAG_CHANGES[0] += 1
 
     @property
     def grad_name(self) -> str:

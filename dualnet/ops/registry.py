@@ -212,6 +212,18 @@ class intercept:
         _local.interceptor = self.prev
 
 
+_fast = None  # implicit mode's step replay (set_fast_path), tried before the binders
+
+
+def set_fast_path(fn) -> None:
+    """Install `fn(op, args, attrs)` (None to remove): `apply` tries it first, after any
+    interceptor; a non-None result is the op's output. Implicit mode's step replay
+    (dualnet_static/dygraph/replay.py) installs one while a step repeats its template, so a
+    matched op skips dispatch, promotion and the binder."""
+    global _fast
+    _fast = fn
+
+
 def _pick_binder(args):
     best = None
     for a in args:
@@ -236,6 +248,11 @@ def apply(op, *args, **attrs):
             return interceptor(op, args, attrs, lambda a, k: apply(op, *a, **k))
         finally:
             _local.interceptor = interceptor
+    fast = _fast
+    if fast is not None:
+        out = fast(op, args, attrs)
+        if out is not None:
+            return out
     binder = _pick_binder(args)
     if op.promote or op.to_float:
         args = promote_args(op, args, binder)

@@ -20,17 +20,35 @@ optimizer step are appended for real) and recording continues as if no replay ha
 """
 from __future__ import annotations
 
+import itertools
+import sys
 import weakref
 
 from .. import unique_name
 from ..executor import Executor
-from ..framework import Program, _ctx
+from ..framework import Program, _ctx, _static
 from ..operator import Operator
 from ..scope import global_scope
-from ..variable import Variable
+from ..variable import FLAG_CHANGES, Variable
 
 
 _new_var = object.__new__
+_STEPS = itertools.count()  # replayed steps, for unique output names
+
+
+_refcount = getattr(sys, "getrefcount", None) or (lambda v: 1 << 30)  # none: all live
+
+
+def _refcount_base() -> int:
+    """What _refcount reports for an object only a dict holds, read in a loop over the
+    dict's values (Replayer.run); more means Python references it elsewhere."""
+    holder = {"probe": object()}
+    for v in holder.values():
+        return _refcount(v) if hasattr(sys, "getrefcount") else 0
+    return 0
+
+
+_BASE = _refcount_base()
 
 
 def first_key(kind: str, opdef=None, attrs=None, inputs=()) -> tuple:
@@ -50,16 +68,28 @@ def first_key(kind: str, opdef=None, attrs=None, inputs=()) -> tuple:
 class Template:
     """What a replayed step must do, and the program that does it."""
 
-    def __init__(self, events, leaf_metas, view, feeds, fetches, live, key=None):
+    def __init__(self, events, leaf_metas, view, feeds, fetches, live, key=None,
+                 fast=None, origins=None):
         self.key = key  # first_key of its first event
-        self.events = events  # ("op", opdef, attrs, input refs, metas, stops, prototypes,
-        #                         (site, (role, namescope))),
+        self.events = events  # ("op", opdef, attrs, input refs, metas, stops,
+        #                         (site, (role, namescope)), _emit_spec),
         #                       ("write", event, output, name), ("backward", ...), ("step", ...)
         self.leaf_metas = leaf_metas  # k -> (shape, dtype, stop_gradient) of the k-th leaf
         self.view = view  # private Program; its plan is cached under it
         self.feeds = feeds  # [(feed name in view, leaf k)]
         self.fetches = fetches  # [(fetch name in view, (event, output))]
         self.live = live  # frozenset of (event, output) Python referenced at the run
+        # per event, what Replayer.fast matches apply()'s own arguments against (None: that
+        # event is matched by the binder's path only): (opdef, attrs, input specs) + the
+        # event's _emit_spec, an input spec being the event's input ref, or ("param", origin,
+        # stop_gradient, dtype) for the parameter (buffer) object the user passes, whose
+        # twin the step program reads
+        self.fast = fast if fast is not None else [None] * len(events)
+        self.origins = origins or {}  # persistable name -> the variable its twin copies
+        self.prepared = None  # the view's plan (executor.PreparedRun), found at first replay
+        # per event, raw attrs (as apply() got them) known to canonicalize to the recorded
+        # ones for the recorded inputs (Replayer._fast_match fills it)
+        self.raw_attrs = [None] * len(events)
 
 
 # ---------------------------------------------------------------- recording a template
@@ -89,20 +119,28 @@ def build_template(log, pending, live: set, feeds, fetch, program):
     """A Template from a step's event log, or None when the step cannot be replayed. Also
     returns the private view to run now and {id(real var): shadow}."""
     refs, leaves, leaf_metas, events, index = {}, {}, [], [], {}
+    fast, origins = [], {}
     for entry in log:
         kind = entry[0]
+        if kind != "op":
+            fast.append(None)
         if kind == "op":
             op, stops = entry[1], entry[2]
             ins = tuple(_ref(v, refs, leaves, leaf_metas) for v in op.inputs)
             if any(r is False for r in ins):
                 return None
+            fast.append(_fast_spec(op, ins, origins))
             e = index[id(op)] = len(events)
             metas = tuple(None if v is None else (v._shape, v._dtype) for v in op.outputs)
-            for j, v in enumerate(op.outputs):
+            out_refs = tuple(("out", e, j) for j in range(len(metas)))  # one object per
+            for j, v in enumerate(op.outputs):  # output: Replayer.fast compares with `is`
                 if v is not None and not v._persistable:
-                    refs[id(v)] = ("out", e, j)
+                    refs[id(v)] = out_refs[j]
+            emit = _emit_spec(op.opdef, op.outputs, metas, stops, out_refs)
             events.append(("op", op.opdef, dict(op.attrs), ins, metas, stops,
-                           _prototypes(metas, stops), (op.site, (op.role, op.namescope))))
+                           (op.site, (op.role, op.namescope)), emit))
+            if fast[-1] is not None:
+                fast[-1] = fast[-1] + emit
         elif kind == "write":
             op, j, name = entry[1], entry[2], entry[3]
             if id(op) not in index:
@@ -142,22 +180,68 @@ def build_template(log, pending, live: set, feeds, fetch, program):
     view, shadow = shadow_view(program, pending, feeds, fetch)
     template = Template(events, leaf_metas, view,
                         [(shadow[id(v)].name, k) for v, k in feed_ks],
-                        [(shadow[id(v)].name, ej) for v, ej in fetches], live_refs, key)
+                        [(shadow[id(v)].name, ej) for v, ej in fetches], live_refs, key,
+                        fast, origins)
     return template, shadow
 
 
-def _prototypes(metas, stops) -> tuple:
-    """Per output, the attribute dict of a fresh Variable of that meta and flags: a replayed
-    op makes its outputs by copying these (cheaper than Variable.__init__)."""
-    protos = []
-    for m, st in zip(metas, stops):
+def _fast_spec(op, ins: tuple, origins: dict):
+    """Template.fast's entry for a recorded op (None when an input is a constant: a Python
+    scalar or array, which apply() turns into one only on the binder's path)."""
+    specs = []
+    for v, r in zip(op.inputs, ins):
+        if r is None or r[0] in ("out", "leaf"):
+            specs.append(r)
+        elif r[0] == "persist":
+            origin = getattr(v, "_origin", v)
+            origins[r[1]] = origin
+            specs.append(("param", origin, r[2], r[3]))
+        else:
+            return None
+    return op.opdef, dict(op.attrs), tuple(specs)
+
+
+def _stops(metas, grad: bool, flows: bool) -> tuple:
+    """The gradient flags a recorded op gives its outputs (binder.StaticBinder.bind)."""
+    return tuple(None if m is None else
+                 ((True, True) if not grad else (not (flows and m[1].kind in "fc"), False))
+                 for m in metas)
+
+
+def _emit_spec(opdef, outputs, metas, stops, out_refs) -> tuple:
+    """What Replayer makes an op event's outputs from: whether gradients can flow through
+    the op, the (grad enabled, gradient flows in) pairs that give its outputs the recorded
+    flags, and per output (the attribute dict of a fresh Variable of that meta and flags -
+    copying it is cheaper than Variable.__init__ -, its ref, and the stem of its name:
+    the recorded one, to which _emit appends the step's serial)."""
+    ok = frozenset((grad, flows) for grad in (True, False) for flows in (True, False)
+                   if _stops(metas, grad, flows) == stops)
+    outs = []
+    for j, (v, m, st) in enumerate(zip(outputs, metas, stops)):
         if m is None or st is None:
-            protos.append(None)
+            outs.append(None)
             continue
-        v = Variable(None, "", m[0], m[1], stop_gradient=st[0])
-        v._stop_explicit = st[1]
-        protos.append(dict(v.__dict__))
-    return tuple(protos)
+        proto = Variable(None, "", m[0], m[1], stop_gradient=st[0])
+        proto._stop_explicit = st[1]
+        # an output write_to made persistable is a temporary until the replayed write_to
+        name = f"{opdef.name}.replayed_{out_refs[j][1]}_{j}" if v._persistable else v.name
+        outs.append((dict(proto.__dict__), out_refs[j], name))
+    return opdef.differentiable and opdef.vjp is not None, ok, tuple(outs)
+
+
+_PLAIN = (int, float, str, bool, type(None))
+
+
+def _plain(attrs: dict) -> bool:
+    """Attrs of Python scalars, strings and tuples / lists of them (safe to compare with
+    ==, and not mutable behind the memo's back once copied)."""
+    for v in attrs.values():
+        if type(v) in (tuple, list):
+            if not all(type(x) in _PLAIN for x in v):
+                return False
+        elif type(v) not in _PLAIN:
+            return False
+    return True
 
 
 def shadow_view(program, ops, feeds, fetch):
@@ -203,6 +287,11 @@ class Replayer:
 
     def __init__(self, session):
         self.session = session
+        self.program = session.program  # the step program it replays into
+        self.block = self.program.blocks[0]
+        self.suffix = f"@{next(_STEPS)}"  # the step's output names: the recorded ones + this
+        self.flag_changes = FLAG_CHANGES[0]  # unchanged at backward(): the outputs' flags
+        #                                      are the template's (made from its prototypes)
         self.t = None  # the template, chosen by the step's first event
         self.cursor = 0
         self.produced: dict = {}  # id(var) -> ref of this step's outputs (and written values)
@@ -270,29 +359,136 @@ class Replayer:
         for i, (a, r) in enumerate(zip(inputs, ev[3])):
             if not self._match(a, r, consts, i):
                 return self.materialize(block)
-        flows = opdef.differentiable and opdef.vjp is not None and any(
-            v is not None and not v._stop_gradient for v in inputs)
-        grad = _ctx.grad_enabled
-        stops = tuple(None if m is None else
-                      ((True, True) if not grad else (not (flows and m[1].kind in "fc"), False))
-                      for m in ev[4])
-        if stops != ev[5]:
+        diff, ok, specs = ev[7]
+        flows = diff and any(v is not None and not v._stop_gradient for v in inputs)
+        if (_ctx.grad_enabled, flows) not in ok:
             return self.materialize(block)
-        e = self.cursor
-        prefix = unique_name.generate(opdef.name)
+        return self._emit(opdef, specs, block, consts)
+
+    def fast(self, opdef, args, attrs):
+        """registry.apply's shortcut (set_fast_path): the outputs of `opdef` on apply()'s own
+        arguments when they match the template's next event, else None (apply then goes the
+        usual way: promotion, the binder, and `op` above, which matches or materializes).
+        Inputs are matched by identity (an earlier output of this step, a parameter object -
+        so no twin is made; materialize makes it when needed) or as a fed leaf; a Python
+        scalar or array (a constant on the binder's path) is left to the binder."""
+        if self.session.program is not self.program or _ctx.pinned or _ctx.guards or \
+                _static["on"]:
+            return None  # a finished step, or an explicit program being built
+        t = self.t
+        if t is None:
+            return self._fast_first(opdef, args, attrs)
+        try:
+            spec = t.fast[self.cursor]
+        except IndexError:
+            return None
+        if spec is None or spec[0] is not opdef:
+            return None
+        return self._fast_match(t, spec, opdef, args, attrs)
+
+    def _fast_first(self, opdef, args, attrs):
+        """The step's first op picks the template: the last step's if it matches, else the
+        one its first_key names."""
+        templates = self.session.templates
+        last = self.session.last_template
+        if last is not None and templates.get(last.key) is last:
+            spec = last.fast[0]
+            if spec is not None and spec[0] is opdef:
+                self.t = last
+                out = self._fast_match(last, spec, opdef, args, attrs)
+                if out is not None:
+                    return out
+                self.t = None  # nothing emitted: forget the leaves it matched
+                self.leaves.clear()
+                self.leaf_objs.clear()
+        for a in args:
+            if a is not None and not isinstance(a, Variable):
+                return None
+        try:
+            canonical = attrs if opdef.canon is None else opdef.canon(*args, **attrs)
+        except Exception:  # noqa: BLE001 - apply's own path reports it properly
+            return None
+        t = templates.get(first_key("op", opdef, canonical, args))
+        if t is None or t is last:
+            return None
+        spec = t.fast[0]
+        if spec is None or spec[0] is not opdef:
+            return None
+        self.t = t
+        return self._fast_match(t, spec, opdef, args, attrs)
+
+    def _fast_match(self, t, spec, opdef, args, attrs):
+        """fast() once the event is found: the attrs, then each input."""
+        cursor = self.cursor
+        raw = t.raw_attrs[cursor]
+        memo = False
+        try:
+            same = raw is not None and raw == attrs
+        except (TypeError, ValueError):  # e.g. an array attr against a tuple
+            same = False
+        if not same:
+            if opdef.canon is not None:
+                for a in args:  # canon reads the inputs
+                    if a is not None and not isinstance(a, Variable):
+                        return None
+                try:
+                    canonical = opdef.canon(*args, **attrs)
+                except Exception:  # noqa: BLE001 - apply's own path reports it properly
+                    return None
+            else:
+                canonical = attrs
+            if spec[1] != canonical:
+                return None
+            memo = _plain(attrs)
+        ins = spec[2]
+        if len(ins) != len(args):
+            return None
+        produced = self.produced
+        flows = False
+        for a, r in zip(args, ins):
+            if r is None:
+                if a is not None:
+                    return None
+                continue
+            kind = r[0]
+            if kind == "out":
+                if produced.get(id(a)) is not r:
+                    return None
+            elif kind == "param":
+                if a is not r[1] or a._stop_gradient != r[2] or a._dtype != r[3]:
+                    return None
+            elif not isinstance(a, Variable) or a.block is not self.block or \
+                    not self._match(a, r, None, -1):
+                return None  # a leaf: bound in this step (one of another goes the binder's way)
+            if not a._stop_gradient:
+                flows = True
+        if (_ctx.grad_enabled, flows and spec[3]) not in spec[4]:
+            return None
+        if memo:
+            # canon is a function of the attrs and the inputs' metas, which matched: these
+            # raw attrs give the recorded ones again, so later steps compare them directly
+            t.raw_attrs[cursor] = dict(attrs)
+        return self._emit(opdef, spec[5], self.block, None)
+
+    def _emit(self, opdef, specs, block, consts):
+        """The output Variables of a matched op event."""
+        names, produced = block.vars, self.produced
         outs, refs = [], []
-        for j, proto in enumerate(ev[6]):
-            if proto is None:
+        for spec in specs:
+            if spec is None:
                 outs.append(None)
                 refs.append(None)
                 continue
             v = _new_var(Variable)
             d = v.__dict__
-            d.update(proto)
-            name = block._free_name(f"{prefix}.tmp_{j}")
-            d["block"], d["_name"] = block, name
-            block.vars[name] = v
-            self.produced[id(v)] = ("out", e, j)
+            d.update(spec[0])
+            name = spec[2] + self.suffix
+            if name in names:
+                name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
+            d["block"] = block
+            d["_name"] = name
+            names[name] = v
+            produced[id(v)] = spec[1]
             outs.append(v)
             refs.append(weakref.ref(v))
         self.outs.append(refs)
@@ -321,11 +517,15 @@ class Replayer:
 
     def backward(self, loss, grad_tensor, retain: bool) -> bool:
         ev = self._next("backward")
-        states = self.session.param_states()
         if ev is None or grad_tensor is not None or self.produced.get(id(loss)) != ev[1] or \
-                retain != ev[2] or states != ev[3]:
+                retain != ev[2]:
             return False
-        for r, stop, explicit in ev[4]:
+        # the step used the template's parameters (every op matched), so their states are
+        # read by the template's names (fast-matched ops made no twins to scan for)
+        grad_state = self.session.grad_state
+        if any(grad_state.get(name) != state for name, state in ev[3]):
+            return False
+        for r, stop, explicit in ev[4] if FLAG_CHANGES[0] != self.flag_changes else ():
             w = self.outs[r[1]][r[2]]
             v = w() if w is not None else None
             if v is None or v._stop_gradient != stop or v._stop_explicit != explicit:
@@ -346,16 +546,18 @@ class Replayer:
     # ------------------------------------------------------------ the run
     def run(self, block, want) -> set | None:
         """Run the template's view for this step; the live ids, or None (not replayable)."""
-        from .session import _live_ids
-
         t = self.t
         if t is None or self.cursor != len(t.events):
             return None
-        outputs = {id(v) for v in block.vars.values() if id(v) in self.produced}
-        live = _live_ids(block, outputs)
-        live.update(id(v) for v in want)
-        live_refs = frozenset(self.produced[i][1:] for i in live
-                              if i in self.produced and self.produced[i][0] == "out")
+        # the step's outputs Python still references (session._live_ids: a replayed step
+        # has no Operators, so the block's dict is their only holder here)
+        produced, live, live_refs = self.produced, {id(v) for v in want}, set()
+        for v in block.vars.values():
+            r = produced.get(id(v))
+            if r is not None and (_refcount(v) > _BASE or id(v) in live):
+                live.add(id(v))
+                if r[0] == "out":
+                    live_refs.add(r[1:])
         if live_refs != t.live:
             return None
         feed = {}
@@ -364,7 +566,12 @@ class Replayer:
             if leaf is None:
                 return None
             feed[name] = leaf._bound
-        values = run_view(t.view, feed, [name for name, _ in t.fetches])
+        prepared = t.prepared
+        if prepared is None or not prepared.current():
+            prepared = t.prepared = Executor().prepare(t.view, list(feed),
+                                                       [name for name, _ in t.fetches])
+        values = prepared.run(feed, global_scope())
+        self.session.last_template = t
         for (_, (e, j)), value in zip(t.fetches, values):
             self.outs[e][j]()._bound = value
         return live
@@ -385,7 +592,7 @@ class Replayer:
             if kind == "op":
                 ins = tuple(self._resolve(r, e, i, block) for i, r in enumerate(ev[3]))
                 outs = tuple(None if w is None else w() for w in self.outs[e])
-                site, (role, namescope) = ev[7]  # where the template step recorded it
+                site, (role, namescope) = ev[6]  # where the template step recorded it
                 made[e] = block._append(Operator(block, ev[1], ins, outs, dict(ev[2]), role,
                                                  namescope, site))
                 session.appended(made[e], ev[5])  # the flags its outputs were made with
@@ -411,6 +618,11 @@ class Replayer:
         if kind == "leaf":
             return self.leaf_objs[r[1]]()
         if kind == "persist":
-            return block.vars[r[1]]
+            v = block.vars.get(r[1])
+            if v is None:  # matched by Replayer.fast, which made no twin
+                from .binding import twin
+
+                v = twin(self.t.origins[r[1]], block.program.global_block())
+            return v
         return self.consts[e][i]()
 

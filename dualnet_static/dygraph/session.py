@@ -20,15 +20,20 @@ import contextlib
 import sys
 from collections import OrderedDict
 
+from dualnet.ops import registry
+
 from .. import unique_name
 from ..executor import Executor
 from ..framework import Program
 from ..scope import global_scope
 from ..variable import Variable
+from .replay import Replayer
 
 _FEED = "feed_"  # canonical names of fed values: the plan cache keys feeds by name
 _SWEEP_EVERY = 256  # bound leaves between two sweeps of the unreferenced ones
 _TEMPLATES = 8  # step templates kept (most recently made)
+_LEAVES: dict = {}  # (dtype, stop_gradient) -> attributes of a fresh fed leaf
+_new_var = object.__new__
 
 
 class Session:
@@ -49,7 +54,19 @@ class Session:
         self.templates: OrderedDict = OrderedDict()
         self.replayer = None
         self.replays = 0  # steps replayed (for inspection and tests)
+        self.last_template = None  # the template the last step made or replayed
         self._new_log()
+
+    @property
+    def replayer(self):
+        """This step's Replayer (replay.py), or None; while there is one, registry.apply
+        tries its fast path first."""
+        return self._replayer
+
+    @replayer.setter
+    def replayer(self, replayer) -> None:
+        self._replayer = replayer
+        registry.set_fast_path(None if replayer is None else replayer.fast)
 
     def _new_log(self) -> None:
         self.log: list = []
@@ -68,8 +85,6 @@ class Session:
         return program.blocks[0]
 
     def _new_program(self) -> Program:
-        from .replay import Replayer
-
         program = Program()
         program._implicit = True
         self.program, self.executed, self.consumed = program, 0, 0
@@ -82,7 +97,7 @@ class Session:
         state."""
         self.program, self.executed, self.consumed = None, 0, 0
         self.templates.clear()
-        self.replayer = None
+        self.last_template = self.replayer = None
         self.grad_state.clear()
         self._new_log()
 
@@ -160,9 +175,15 @@ class Session:
         if self.binds >= _SWEEP_EVERY:
             self.sweep(block)
         name = block._free_name(unique_name.generate("generated_tensor"))
-        v = Variable(block, name, array.shape, array.dtype, stop_gradient=stop_gradient,
-                     is_data=True)
-        v._bound = array
+        key = (array.dtype, stop_gradient)
+        proto = _LEAVES.get(key)
+        if proto is None:  # a fed leaf's attributes, but for block, name, shape and value
+            proto = _LEAVES[key] = dict(Variable(None, "", (), array.dtype, is_data=True,
+                                                 stop_gradient=stop_gradient).__dict__)
+        v = _new_var(Variable)  # per batch: copying the prototype is cheaper than __init__
+        d = v.__dict__
+        d.update(proto)
+        d["block"], d["_name"], d["_shape"], d["_bound"] = block, name, array.shape, array
         block.vars[name] = v
         return v
 
@@ -248,6 +269,7 @@ class Session:
         for v, value in zip(fetch, values):
             v._bound = value
         self.templates[template.key] = template
+        self.last_template = template
         self.templates.move_to_end(template.key)
         if len(self.templates) > _TEMPLATES:
             self.templates.popitem(last=False)

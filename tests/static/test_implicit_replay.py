@@ -202,3 +202,90 @@ def test_a_learning_rate_scheduler_steps_under_replay():
     assert SESSION.replays >= 4
     np.testing.assert_allclose(lin.weight.numpy(), w0 - sum(0.5 ** k for k in range(6)),
                                rtol=1e-6)
+
+
+# ---------------------------------------------------------------- the fast path
+# registry.apply hands a replayed step's ops to Replayer.fast, which matches apply()'s own
+# arguments (parameters by identity, no twins) and leaves anything else to the binder.
+
+def test_the_fast_path_matches_ops_and_a_divergence_still_records_them():
+    batches = _batches(10)
+    calls = []
+
+    def step(net, opt, x, y):
+        opt.clear_grad()
+        out = net(x)
+        calls.append(1)
+        if len(calls) == 7:  # fast-matched parameter ops, then an op the template lacks
+            out = F.relu(out)
+        loss = F.cross_entropy(out, y)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    got = _train(step, batches)
+    assert SESSION.replays >= 6
+
+    def reference(net, opt, x, y):
+        opt.clear_grad()
+        out = net(x)
+        reference.calls += 1
+        if reference.calls == 7:
+            out = F.relu(out)
+        loss = F.cross_entropy(out, y)
+        value = float(loss)  # a read before backward: every step records
+        loss.backward()
+        opt.step()
+        return value
+
+    reference.calls = 0
+    SESSION.reset()
+    _same(got, _train(reference, batches))
+
+
+def test_an_explicit_program_built_during_a_replayed_step_gets_its_own_ops():
+    batches = _batches(6)
+    paddle.seed(0)
+    net = Net()
+    opt = paddle.optimizer.SGD(learning_rate=0.1, parameters=net.parameters())
+    for i, (x, y) in enumerate(batches):
+        opt.clear_grad()
+        ce = F.cross_entropy(net(paddle.to_tensor(x)), paddle.to_tensor(y))
+        if i == 4:  # the step's next op is this very sum: it must go to the guarded program
+            main, startup = static.Program(), static.Program()
+            with static.program_guard(main, startup):
+                total = paddle.sum(net.fc2.weight)
+            assert [op.type for op in main.global_block().ops] == ["sum"]
+            value, = static.Executor().run(main, fetch_list=[total])
+            np.testing.assert_allclose(value, net.fc2.weight.numpy().sum(), rtol=1e-6)
+        loss = ce + paddle.sum(net.fc2.weight)
+        loss.backward()
+        opt.step()
+    assert SESSION.replays >= 3
+
+
+def test_kept_losses_of_replayed_steps_keep_their_own_values_and_names():
+    batches = _batches(8)
+    kept = []
+
+    def keeping(net, opt, x, y):
+        opt.clear_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        kept.append(loss)  # carried into the next step's block while it replays
+        return 0.0
+
+    _train(keeping, batches)
+    assert SESSION.replays >= 5
+    values = [float(v) for v in kept]
+    assert len({v.name for v in kept}) == len(kept)
+    SESSION.reset()
+    assert values == pytest.approx(_reference(batches)[0], rel=1e-6)
+
+
+def test_an_epoch_with_a_short_last_batch_replays_both_shapes():
+    batches = (_batches(5) + _batches(1, size=2, seed=1)) * 3  # three "epochs"
+    _train(plain_step, batches)
+    # per epoch, the full batches and the short one each replay their own template
+    assert SESSION.replays >= len(batches) - 5

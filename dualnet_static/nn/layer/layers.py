@@ -20,7 +20,7 @@ from dualnet.ops.registry import OpError, user_frame
 
 from ... import unique_name
 from ...dtype import get_default_dtype
-from ...framework import default_main_program, name_scope
+from ...framework import _ctx, default_main_program
 from ...variable import Parameter, Variable
 from . import storage
 
@@ -77,20 +77,25 @@ class Layer:
 
     # ---------------------------------------------------------------- calling
     def __call__(self, *inputs, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, inputs)
-            if result is not None:
-                inputs = result if isinstance(result, tuple) else (result,)
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                result = hook(self, inputs)
+                if result is not None:
+                    inputs = result if isinstance(result, tuple) else (result,)
+        old = _ctx.namescope  # framework.name_scope(self._full_name), inlined: a layer call
+        _ctx.namescope = f"{old}{self._full_name}/"  # is per op in implicit mode's steps
         try:
-            with name_scope(self._full_name):
-                outputs = self.forward(*inputs, **kwargs)
+            outputs = self.forward(*inputs, **kwargs)
         except (OpError, ValueError, TypeError) as e:
             _note_layer(e, self)
             raise
-        for hook in list(self._forward_post_hooks.values()):
-            result = hook(self, inputs, outputs)
-            if result is not None:
-                outputs = result
+        finally:
+            _ctx.namescope = old
+        if self._forward_post_hooks:
+            for hook in list(self._forward_post_hooks.values()):
+                result = hook(self, inputs, outputs)
+                if result is not None:
+                    outputs = result
         return outputs
 
     def register_forward_pre_hook(self, hook: Callable) -> HookRemoveHelper:
