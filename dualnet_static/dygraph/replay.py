@@ -225,6 +225,9 @@ def _emit_spec(opdef, outputs, metas, stops, out_refs) -> tuple:
         proto._stop_explicit = st[1]
         # an output write_to made persistable is a temporary until the replayed write_to
         name = f"{opdef.name}.replayed_{out_refs[j][1]}_{j}" if v._persistable else v.name
+        stem, at, serial = name.rpartition("@")
+        if at and serial.isdigit():  # recorded from outputs a replay made (materialize)
+            name = stem
         outs.append((dict(proto.__dict__), out_refs[j], name))
     return opdef.differentiable and opdef.vjp is not None, ok, tuple(outs)
 

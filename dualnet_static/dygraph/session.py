@@ -223,7 +223,7 @@ class Session:
             if live is not None:  # the step matched its template: its plan ran
                 self.runs += 1
                 self.replays += 1
-                self._retire(live)
+                self._retire(live, self.replayer.produced)
                 return
             self.replayer.materialize(block)
         pending = block.ops[self.executed:]
@@ -325,16 +325,19 @@ class Session:
                 del block.vars[name]
                 v.op = None
 
-    def _retire(self, live: set) -> None:
+    def _retire(self, live: set, replayed=None) -> None:
         """RETIRE: drop the step program; the kept values move into a new one as fed
-        leaves (a tensor whose graph is dropped cannot be differentiated again)."""
+        leaves (a tensor whose graph is dropped cannot be differentiated again).
+        `replayed`: the ids of a replayed step's op outputs (which have no Operator)."""
         old = self.program.blocks[0]
         carry = [v for v in old.vars.values() if id(v) in live and v._bound is not None]
         for v in carry:
+            computed = v.op is not None or (replayed is not None and id(v) in replayed)
             v._graph_freed = getattr(v, "_graph_freed", False) or (
-                v.op is not None and not v._stop_gradient)
-        for v in old.vars.values():  # break the var <-> op cycles: freed by refcount
-            v.op = None
+                computed and not v._stop_gradient)
+        if old.ops:
+            for v in old.vars.values():  # break the var <-> op cycles: freed by refcount
+                v.op = None
         old.vars, old.ops = {}, []
         self.program = None
         if carry:

@@ -32,6 +32,8 @@ def to_tensor(data, dtype=None, place=None, stop_gradient: bool = True) -> Varia
 
 
 def _as_array(data, dtype) -> np.ndarray:
+    if type(data) is np.ndarray and dtype is None:  # the common case (a batch): one copy
+        return data.copy()
     if isinstance(data, Variable):
         data = value_of(data, "to_tensor()")
     elif isinstance(data, LoDTensor):

@@ -289,3 +289,22 @@ def test_an_epoch_with_a_short_last_batch_replays_both_shapes():
     _train(plain_step, batches)
     # per epoch, the full batches and the short one each replay their own template
     assert SESSION.replays >= len(batches) - 5
+
+
+def test_backward_on_the_loss_of_a_finished_replayed_step_is_refused():
+    batches = _batches(6)
+    kept = []
+
+    def keeping(net, opt, x, y):
+        opt.clear_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        kept.append(loss)
+        return 0.0
+
+    _train(keeping, batches)
+    assert SESSION.replays >= 3
+    for loss in (kept[0], kept[-1]):  # a recorded step's and a replayed step's
+        with pytest.raises(RuntimeError, match="its graph was"):
+            loss.backward()

@@ -33,7 +33,8 @@ def to_channel_last(x):
 
 
 def np_dtype(x) -> np.dtype:
-    return dtypes.as_np(x.dtype)
+    dtype = getattr(x, "_dtype", None)  # a Variable's NumPy dtype
+    return dtype if isinstance(dtype, np.dtype) else dtypes.as_np(x.dtype)
 
 
 def cast_to(x, dtype):
