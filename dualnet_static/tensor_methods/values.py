@@ -11,9 +11,16 @@ import numpy as np
 
 
 def _dy():
-    from .. import dygraph
+    """The dygraph package (imported on first use: it imports this module)."""
+    dy = _DY[0]
+    if dy is None:
+        from .. import dygraph as dy
 
-    return dygraph
+        _DY[0] = dy
+    return dy
+
+
+_DY = [None]
 
 
 def _has_value(var) -> bool:
