@@ -84,9 +84,11 @@ class Session:
             program = self._new_program()
         return program.blocks[0]
 
-    def _new_program(self) -> Program:
-        program = Program()
-        program._implicit = True
+    def _new_program(self, program=None) -> Program:
+        """A fresh step program (or `program`, emptied, reused: a replayed step's)."""
+        if program is None:
+            program = Program()
+            program._implicit = True
         self.program, self.executed, self.consumed = program, 0, 0
         self._new_log()
         self.replayer = Replayer(self) if self.templates else None
@@ -338,8 +340,13 @@ class Session:
         if old.ops:
             for v in old.vars.values():  # break the var <-> op cycles: freed by refcount
                 v.op = None
-        old.vars, old.ops = {}, []
-        self.program = None
+        old.vars, old.ops, old._consts = {}, [], {}
+        if replayed is not None:
+            # a replayed step recorded no Operator, so nothing refers to its program: the
+            # next step reuses it (emptied) instead of making one
+            self._new_program(self.program)
+        else:
+            self.program = None
         if carry:
             block = self.block()
             for v in carry:
