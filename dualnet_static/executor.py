@@ -118,13 +118,16 @@ class Executor:
             return [backend.to_numpy(o) for o in outs]
         return [_as_tensor(v.name, o) for v, o in zip(fetch_vars, outs)]
 
-    def prepare(self, program, feed_names, fetch_list) -> "PreparedRun":
+    def prepare(self, program, feed_names, fetch_list, follow_place: bool = True
+                ) -> "PreparedRun":
         """The compiled plan of `program` for these feeds and fetches, bound for repeated
         runs (`PreparedRun.run(feed, scope)`): what `run` does minus finding the plan. Implicit
-        mode's step replay runs its templates this way."""
+        mode's step replay and StaticModel calls run this way. `follow_place`: the plan
+        stops being current when paddle.set_device changes the place (not for an Executor
+        whose place the caller picks)."""
         strategy = _strategy_of(program) or default_strategy()
         return PreparedRun(self._get_plan(program, feed_names, fetch_list), _as_program(program),
-                           self.place, strategy)
+                           self.place, strategy, follow_place)
 
     def close(self) -> None:
         """Nothing to release (Paddle API compatibility)."""
@@ -141,13 +144,18 @@ class PreparedRun:
     """A plan found once (Executor.prepare) and run many times; `current()` tells whether it
     is still the plan `Executor.run` would pick (same place and default passes)."""
 
-    def __init__(self, plan: Plan, program: Program, place, strategy: BuildStrategy):
+    def __init__(self, plan: Plan, program: Program, place, strategy: BuildStrategy,
+                 follow_place: bool = True):
         self.plan, self.program, self.place, self.strategy = plan, program, place, strategy
+        self.follow_place = follow_place
 
     def current(self) -> bool:
+        if self.strategy is not default_strategy():
+            return False
+        if not self.follow_place:
+            return True
         place = to_place(None)
-        return (self.place is place or self.place == place) and \
-            self.strategy is default_strategy()
+        return self.place is place or self.place == place
 
     def run(self, feed: dict, scope, checked: bool = False) -> list:
         """`checked`: the feeds are NumPy arrays known to have the declared shapes and dtypes

@@ -75,6 +75,9 @@ class StaticModel:
         self._executors: dict = {}
         self._scope = TensorScope()
         self._bound: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # calls with positional arrays / Tensors seen before: _fast_key -> (trace, prepared
+        # run, whether outputs are Tensors); emptied whenever a trace is added
+        self._fast: dict = {}
         functools.update_wrapper(self, fn, updated=())
 
     # ------------------------------------------------------------ mode and state
@@ -197,6 +200,7 @@ class StaticModel:
                 return trace
         trace = self._trace(structure, sig, examples, training)
         traces.append(trace)
+        self._fast.clear()
         self._last[training] = trace
         return trace
 
@@ -283,13 +287,34 @@ class StaticModel:
     def __call__(self, *args, **kwargs):
         if tracing.tracer is not None:  # inside another model being traced: be recorded
             return self._fn(*args, **kwargs)
+        key = None if kwargs else _fast_key(self.training, args)
+        if key is not None:
+            hit = self._fast.get(key)
+            if hit is not None and hit[1].current():
+                return self._run_fast(*hit, args)
         leaves, structure = flatten((args, kwargs))
         if any(isinstance(leaf, Variable) for leaf in leaves):
             return self._embed(leaves, structure)
         trace = self._get_for(leaves, structure)
         arrays = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in leaves]
         outs = self._run(trace, arrays)
-        if any(isinstance(leaf, Tensor) for leaf in leaves) or not leaves:
+        wrap = any(isinstance(leaf, Tensor) for leaf in leaves) or not leaves
+        if wrap:
+            outs = [Tensor._wrap(o) for o in outs]
+        if key is not None and leaves:  # the same call again skips the lookups above
+            exe = self._executor(place_of_array(arrays[0]))
+            self._fast[key] = (trace, exe.prepare(trace.program, trace.input_names,
+                                                  trace.output_vars, follow_place=False), wrap)
+        return unflatten(trace.out_structure, outs)
+
+    def _run_fast(self, trace: Trace, prepared, wrap: bool, args: tuple):
+        """A call whose arguments have the types, shapes and dtypes of an earlier one: its
+        trace's plan runs directly (the feeds were checked then)."""
+        arrays = [a._data if type(a) is Tensor else a for a in args]
+        scope = global_scope() if self._layer is not None else self._scope
+        outs = prepared.run(dict(zip(trace.input_names, arrays)), scope,
+                            checked=all(type(a) is np.ndarray for a in arrays))
+        if wrap:
             outs = [Tensor._wrap(o) for o in outs]
         return unflatten(trace.out_structure, outs)
 
@@ -384,6 +409,22 @@ def _as_spec(s) -> InputSpec:
     if isinstance(s, (tuple, list)):
         return InputSpec(s)
     raise TypeError(f"input_spec entries must be InputSpecs (or shapes), got {s!r}")
+
+
+def _fast_key(training: bool, args: tuple):
+    """StaticModel's key of a call with positional NumPy arrays / eager Tensors (their
+    types, shapes and dtypes), or None for any other call."""
+    sig = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            sig.append((t, a.shape, a.dtype))
+        elif t is Tensor:
+            d = a._data
+            sig.append((t, type(d), d.shape, d.dtype))
+        else:
+            return None
+    return training, tuple(sig)
 
 
 def _dtype_of(x):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import dualnet_eager as torch
+from dualnet.ops.registry import OpError
 import dualnet_static as paddle
 import interop
 from dualnet_static import static
@@ -315,3 +316,27 @@ def test_save_writes_an_inference_model(tmp_path):
         (out,) = exe.run(program, feed={feeds[0]: x}, fetch_list=fetches)
     assert feeds == ["x"]
     np.testing.assert_allclose(out, _eager(model, [x]), atol=1e-5)
+
+
+def test_repeated_calls_run_the_prepared_plan_with_the_same_results():
+    model = build("resnet")
+    sm = interop.to_static(model, input_spec=[interop.InputSpec([None, 3, 16, 16])])
+    rng = np.random.default_rng(1)
+    xs = [rng.standard_normal((3, 3, 16, 16)).astype(np.float32) for _ in range(3)]
+    sm.eval()
+    for x in xs:  # the first call finds the trace; the later ones reuse its prepared run
+        np.testing.assert_allclose(sm(x), _eager(model, [x]), atol=1e-5)
+    assert len(sm._fast) == 1
+    out = sm(torch.from_numpy(xs[0]))  # Tensors in, Tensors out: a key of its own
+    assert isinstance(out, torch.Tensor) and len(sm._fast) == 2
+    np.testing.assert_allclose(out.numpy(), _eager(model, [xs[0]]), atol=1e-5)
+    sm.train()  # another mode: another trace (the cached calls are dropped)
+    before = model.bn1.running_mean.numpy().copy()
+    sm(xs[1])
+    sm(xs[2])
+    assert not np.allclose(model.bn1.running_mean.numpy(), before)
+    assert int(model.bn1.num_batches_tracked.item()) == 2
+    sm.eval()
+    np.testing.assert_allclose(sm(xs[0]), _eager(model, [xs[0]]), atol=1e-5)
+    with pytest.raises(OpError, match="has 4 channels"):
+        sm(np.ones((2, 4, 16, 16), np.float32))  # a bad call still gets the clear error
