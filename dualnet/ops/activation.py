@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .common import maximum_zero
 from .elementwise import (_float_attr, add, div, erf, exp, float_unary_infer, greater, less,
                           logical_and, mul, neg, sub, unary_infer, where)
 from .elementwise import abs as abs_op
@@ -14,7 +15,7 @@ from .registry import Meta, register
 
 @register("relu", infer=unary_infer, saves=("out",))
 def relu(xp, x):
-    return xp.maximum(x, x.dtype.type(0))
+    return maximum_zero(xp, x)
 
 
 @relu.defvjp

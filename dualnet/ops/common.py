@@ -3,6 +3,8 @@ normalization, and small kernel utilities. Errors raised here are ValueErrors wh
 registry prefixes with the op name and the user's line."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .registry import Meta
@@ -92,3 +94,51 @@ def unbroadcast_axes(shape: tuple, target: tuple):
 
 def float_meta(meta: Meta) -> np.dtype:
     return meta.dtype if meta.dtype.kind in "fc" else np.dtype(np.float32)
+
+
+# ---------------------------------------------------------------- max(x, 0) at SIMD speed
+
+ZERO_ROW = (8192, 32768)  # lengths of the zero row the fast max(x, 0) compares against
+ZERO_ROW_MIN_SIZE = 8192  # smaller arrays: the plain call costs less than the set-up
+
+
+@functools.lru_cache(maxsize=512)
+def _zero_row_length(size: int) -> int:
+    """A row length n dividing `size` (the whole of a small array, else the least divisor of at
+    least ZERO_ROW[0]: NumPy's iterator buffers inner loops shorter than its 8192-element
+    buffer, which costs 2x), or 0 when there is none up to ZERO_ROW[1]."""
+    if size <= ZERO_ROW[1]:
+        return size
+    for rows in range(size // ZERO_ROW[0], -(-size // ZERO_ROW[1]) - 1, -1):
+        if size % rows == 0:
+            return size // rows
+    return 0
+
+
+def memory_order(x) -> list:
+    """x's axes from the largest stride to the smallest: `x.transpose(order)` is C-contiguous
+    when x is one dense block in some axis order (C, F, a batch-last view...)."""
+    return sorted(range(x.ndim), key=lambda a: -abs(x.strides[a]))
+
+
+def maximum_zero(xp, x, out=None):
+    """xp.maximum(x, 0), bit for bit (NaN propagates; -0.0 becomes 0.0), into `out` (x itself
+    to work in place; None: a new array in x's layout). NumPy runs maximum against a broadcast
+    scalar with a scalar loop but vectorizes it between two arrays (3-4x faster), so a dense
+    x is compared, in its memory order, with rows of a short zero array."""
+    n = _zero_row_length(x.size) if x.size >= ZERO_ROW_MIN_SIZE else 0
+    if n:
+        if x.flags.c_contiguous:
+            src = x
+            res = xp.empty(x.shape, dtype=x.dtype) if out is None else out
+            dst = res
+        else:  # e.g. a convolution's batch-last NCHW output
+            order = memory_order(x)
+            src = x.transpose(order)
+            res = xp.empty_like(x) if out is None else out
+            dst = res.transpose(order)
+        if src.flags.c_contiguous and dst.flags.c_contiguous and dst.shape == src.shape:
+            xp.maximum(src.reshape(-1, n), xp.zeros(n, dtype=x.dtype), out=dst.reshape(-1, n))
+            return res
+    zero = x.dtype.type(0)
+    return xp.maximum(x, zero) if out is None else xp.maximum(x, zero, out=out)

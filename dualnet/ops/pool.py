@@ -132,11 +132,26 @@ def _max_windows(xp, x, a):
     """(padded x, pads, taps, window maxima)."""
     _, pads, taps = _geometry(x, a, a["ceil_mode"])
     xpad = pad2d(xp, x, pads, _lowest(x.dtype))
-    out = None
-    for rows, cols in taps:
-        v = xpad[..., rows, cols]
-        out = v if out is None else xp.maximum(out, v)  # NaN propagates, as in PyTorch
-    return xpad, pads, taps, (out.copy() if len(taps) == 1 else out)
+    kh, kw = a["kernel_size"]
+    rows = [taps[i * kw][0] for i in range(kh)]  # taps are in row-major window order
+    return xpad, pads, taps, _separable_max(xp, xpad, rows, [c for _, c in taps[:kw]])
+
+
+def _separable_max(xp, xpad, rows, cols):
+    """The maxima of the windows: over the kernel's rows first (whole padded rows: long runs in
+    a batch-last layout), then over its columns; (kh - 1) + (kw - 1) ufunc calls instead of
+    kh * kw - 1. NaN propagates, as in PyTorch."""
+    by_rows = _maximum_of(xp, [xpad[..., r, :] for r in rows])
+    res = _maximum_of(xp, [by_rows[..., c] for c in cols])
+    return res if res.base is None else res.copy()  # a 1x1 window: a view so far
+
+
+def _maximum_of(xp, views):
+    """The elementwise maximum of arrays of one shape: a new array unless there is one view."""
+    out = views[0] if len(views) == 1 else xp.maximum(views[0], views[1])
+    for v in views[2:]:
+        xp.maximum(out, v, out=out)
+    return out
 
 
 def _first_max_taps(xpad, out, taps):
