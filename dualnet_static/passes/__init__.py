@@ -2,7 +2,8 @@
 
     constant_folding.py  ops of constants, and shape-only ops of statically shaped values
     fuse_softmax_ce.py   log_softmax + nll_loss (forward) and their gradient kernels (backward)
-    fuse_linear.py       matmul/linear + bias add + activation; conv2d + bias add + activation
+    fuse_linear.py       matmul/linear + bias add + activation; conv2d + bias add + activation;
+                         that + max_pool2d (the epilogue after the pooling, inference)
     fold_batch_norm.py   an inference batch norm folded into the conv2d before it
     fuse_elementwise.py  trees of elementwise ops whose intermediates nothing else reads
     memory.py            liveness, alias groups, out= kernels into dead temporaries' buffers
@@ -33,6 +34,7 @@ PASSES = {
     "fuse_linear": True,
     "fuse_conv_bias": True,
     "fold_conv_bn": True,
+    "fuse_conv_pool": True,
     "fuse_elewise_add_act_ops": False,  # Paddle's default; 0.73-0.95x on inference chains
     "memory_optimize": True,
     "enable_inplace": True,
@@ -135,6 +137,8 @@ def optimize(graph: Graph, strategy: BuildStrategy) -> dict:
         stats["fold_conv_bn"] = fold_batch_norm.run(graph)
     if strategy.fuse_conv_bias:
         stats["fuse_conv_bias"] = fuse_linear.run_conv(graph)
+    if strategy.fuse_conv_pool:
+        stats["fuse_conv_pool"] = fuse_linear.run_conv_pool(graph)
     if strategy.fuse_elewise_add_act_ops:
         stats["fuse_elewise_add_act_ops"] = fuse_elementwise.run(graph)
     return stats

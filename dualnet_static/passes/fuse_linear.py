@@ -1,18 +1,23 @@
-"""fuse_linear and fuse_conv_bias: a product and its epilogue in one kernel call.
+"""fuse_linear, fuse_conv_bias and fuse_conv_pool: a product and its epilogue in one kernel call.
 
     matmul(x, w) | linear(x, w, None) -> add(., b) -> relu | tanh | sigmoid
         => fused_linear(x, w, b; transpose_w, activation)
     conv2d(x, w) -> add(., b) -> relu | tanh | sigmoid  => fused_conv2d(x, w, b; ..., activation)
+    fused_conv2d(x, w, b; activation relu | none, b per channel) -> max_pool2d
+        => fused_conv2d_max_pool2d(x, w, b; ..., pool_*)   (the epilogue after the pooling)
 
 (each of the bias add and the activation optional, at least one present). The product's and the
 bias sum's values vanish, so each must be a temporary that no fetch reads and that only the
 next op of the pattern reads - except for reads of its shape alone (`sum_to_like(g, ref)` in
 the backward of `add`), which move to the fused output: the bias broadcasts into the product
-without growing it and the activation keeps the shape, so the shapes are equal.
+without growing it and the activation keeps the shape, so the shapes are equal. The pooled
+fusion needs the convolution's output read by the pooling alone (so never in training, where
+the backward reads it).
 """
 from __future__ import annotations
 
 from dualnet.ops import get
+from dualnet.ops.fused import POOLED_ACTIVATIONS
 
 from .graph import NONE, SINK, Graph, Node, Rewriter, rewrite_each
 
@@ -25,6 +30,10 @@ def run_linear(graph: Graph) -> int:
 
 def run_conv(graph: Graph) -> int:
     return rewrite_each(graph, ("conv2d",), _fuse_conv)
+
+
+def run_conv_pool(graph: Graph) -> int:
+    return rewrite_each(graph, ("fused_conv2d",), _fuse_conv_pool, needs="max_pool2d")
 
 
 def _fuse_linear(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
@@ -67,6 +76,37 @@ def _fuse_conv(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
     x, w = node.ins
     _place(graph, rw, members, (x, w, NONE if b is None else b), out, vanish, "fused_conv2d",
            attrs)
+
+
+def _fuse_conv_pool(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
+    out = node.outs[0]
+    om = graph.meta(out)
+    if node.attrs.get("activation") not in POOLED_ACTIVATIONS or om is None or \
+            len(om.shape) not in (3, 4) or not _per_channel(graph.meta(node.ins[2]), om):
+        return
+    if not graph.private(out, rw.writers) or rw.shape_reads(out):
+        return
+    found = rw.sole_reader(out)
+    if found is None or rw.taken(found[0]) or found[1] != 0:
+        return
+    k = found[0]
+    pool = graph.nodes[k]
+    if pool.type != "max_pool2d" or pool.outs[0] <= SINK or \
+            not rw.inputs_stable([i, k], node.ins, k):
+        return
+    attrs = dict(node.attrs, **{"pool_" + a: v for a, v in pool.attrs.items()})
+    fused = Node(get("fused_conv2d_max_pool2d"), node.ins, pool.outs, attrs, None)
+    rw.fuse([i, k], fused, k, vanish=[out], same_shape_as=pool.outs[0])
+
+
+def _per_channel(bm, om) -> bool:
+    """Whether a bias of meta bm (None: no bias) adds one value per channel of output om."""
+    if bm is None:
+        return True
+    if len(bm.shape) > len(om.shape):
+        return False
+    shape = (1,) * (len(om.shape) - len(bm.shape)) + tuple(bm.shape)
+    return all(d == 1 for d in shape[-2:] + shape[:-3]) and shape[-3] in (1, om.shape[-3])
 
 
 def epilogue(graph: Graph, rw: Rewriter, i: int, bias_fits):

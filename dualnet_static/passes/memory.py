@@ -43,9 +43,10 @@ BATCH_GUESS = 64
 
 # ops returning new arrays (never a view of an input)
 FRESH = set(OUT_KERNELS) | {
-    "fused_conv2d", "fused_elementwise", "log_softmax_nll_loss", "log_softmax_nll_loss_grad",
-    "log_softmax", "log_softmax_grad", "softmax", "softmax_grad", "nll_loss", "nll_loss_grad",
-    "sigmoid", "conv2d_input_grad", "conv2d_weight_grad", "linear_weight_grad"}
+    "fused_conv2d", "fused_conv2d_max_pool2d", "fused_elementwise", "log_softmax_nll_loss",
+    "log_softmax_nll_loss_grad", "log_softmax", "log_softmax_grad", "softmax", "softmax_grad",
+    "nll_loss", "nll_loss_grad", "sigmoid", "conv2d_input_grad", "conv2d_weight_grad",
+    "linear_weight_grad"}
 # ops whose output may be (a view of) these inputs only
 ALIASES = {"sum_to_like": (0,), "broadcast_like": (0,), "reshape_like": (0,)}
 # ... and which return that input itself or a new array (an in-place op may read through them)

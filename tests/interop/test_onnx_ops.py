@@ -34,7 +34,8 @@ NO_EXPORTER = {
     "max_pool2d_gather", "max_pool2d_grad", "mean_grad", "nll_loss_grad", "pad_grad",
     "relu_grad", "softmax_grad", "sum_grad", "tile_grad", "log_softmax_nll_loss_grad",
     "prod_grad", "binary_cross_entropy_grad",
-    "fused_conv2d", "fused_conv2d_bn", "fused_elementwise", "fused_linear",
+    "fused_conv2d", "fused_conv2d_bn", "fused_conv2d_max_pool2d", "fused_elementwise",
+    "fused_linear",
     "log_softmax_nll_loss",
     "index_add", "setitem", "randint", "truncated_gaussian_random",
 }

@@ -608,3 +608,62 @@ def test_fetched_conv_output_is_not_folded(exe):
     feed = {"x": np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)}
     types = plan_types(exe, main, feed, [y, conv_out], strategy("fold_conv_bn"))
     assert "batch_norm" in types
+
+
+# ---------------------------------------------------------------- fuse_conv_pool
+
+def lenet_inference(activation="relu", pool=None, bias_shapes=((4, 1, 1), (6, 1, 1))):
+    """conv2d + add(bias) + activation + max_pool2d, twice, and a linear head: no backward."""
+    pool = pool or {"kernel_size": 2}
+    main, startup = static.Program(), static.Program()
+    with static.program_guard(main, startup):
+        h = static.data("x", [None, 1, 12, 12], "float32")
+        for i, (cin, cout) in enumerate(((1, 4), (4, 6))):
+            w = static.create_parameter([cout, cin, 3, 3], "float32", name=f"conv{i}.w")
+            b = static.create_parameter(list(bias_shapes[i]), "float32",
+                                        name=f"conv{i}.b", is_bias=True,
+                                        default_initializer=_uniform(0.5))
+            h = apply(activation, apply("add", apply("conv2d", h, w, padding=1), b))
+            h = apply("max_pool2d", h, **pool)
+        out = apply("reshape", h, shape=(0, -1))
+    return main, startup, out
+
+
+@pytest.mark.parametrize("activation, pool", [
+    ("relu", {"kernel_size": 2}),
+    ("relu", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+])
+def test_fuse_conv_pool_inference_matches_the_unfused_plan(exe, activation, pool):
+    main, startup, out = lenet_inference(activation, pool)
+    scope = static.Scope()
+    exe.run(startup, scope=scope)
+    feed = {"x": np.random.default_rng(0).standard_normal((5, 1, 12, 12)).astype(np.float32)}
+    on = strategy("fuse_conv_bias", "fuse_conv_pool")
+    types = plan_types(exe, main, feed, [out], on)
+    assert types.count("fused_conv2d_max_pool2d") == 2 and "max_pool2d" not in types
+    assert "fused_conv2d_max_pool2d" in plan_types(exe, main, feed, [out], strategy(*PASSES))
+    (fused,) = exe.run(compiled(main, "fuse_conv_bias", "fuse_conv_pool"), feed=feed,
+                       fetch_list=[out], scope=scope)
+    (plain,) = exe.run(compiled(main), feed=feed, fetch_list=[out], scope=scope)
+    np.testing.assert_array_equal(fused, plain)
+
+
+@pytest.mark.parametrize("activation, bias_shapes, fused", [
+    ("tanh", ((4, 1, 1), (6, 1, 1)), 0), ("relu", ((4, 1, 1), (6, 6, 6)), 1)])
+def test_fuse_conv_pool_needs_relu_and_a_channel_bias(exe, activation, bias_shapes, fused):
+    """tanh is not exact enough to commute with the maximum; a per-pixel bias does not."""
+    main, startup, out = lenet_inference(activation, bias_shapes=bias_shapes)
+    feed = {"x": np.zeros((2, 1, 12, 12), np.float32)}
+    types = plan_types(exe, main, feed, [out], strategy("fuse_conv_bias", "fuse_conv_pool"))
+    assert types.count("fused_conv2d_max_pool2d") == fused
+
+
+def test_fuse_conv_pool_keeps_a_fetched_or_trained_conv_output(exe):
+    main, startup, out = lenet_inference()
+    relu_out = next(op for op in main.global_block().ops if op.type == "relu").outputs[0]
+    feed = {"x": np.zeros((2, 1, 12, 12), np.float32)}
+    types = plan_types(exe, main, feed, [out, relu_out], strategy(*PASSES))
+    assert types.count("fused_conv2d_max_pool2d") == 1  # the second layer's only
+    main, startup, loss = lenet()  # training: the backward reads the activation
+    types = plan_types(exe, main, _feed(4, image=True), [loss], strategy(*PASSES))
+    assert "fused_conv2d_max_pool2d" not in types and types.count("max_pool2d") == 2

@@ -1,5 +1,6 @@
-"""Specs for dualnet/ops/fused.py: fused_linear, fused_conv2d, log_softmax_nll_loss (+ its
-gradient kernel) and fused_elementwise. The references compose the unfused NumPy formulas."""
+"""Specs for dualnet/ops/fused.py: fused_linear, fused_conv2d (+ batch norm, + max pooling),
+log_softmax_nll_loss (+ its gradient kernel) and fused_elementwise. The references compose the
+unfused NumPy formulas."""
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ import numpy as np
 from tests.ops.spec import OpSpec, randn, uniform
 from tests.ops.specs.conv import conv2d_ref
 from tests.ops.specs.loss import nll_grad_ref, nll_ref
+from tests.ops.specs.pool import max_pool2d_ref
 
 
 def _act(y, activation):
@@ -34,6 +36,21 @@ def conv_ref(x, w, b, activation="none", **conv):
     if b is not None:
         y = y + b
     return _act(y, activation).astype(x.dtype)
+
+
+def conv_pool_ref(x, w, b, activation="none", pool_kernel_size=2, pool_stride=None,
+                  pool_padding=0, pool_dilation=1, pool_ceil_mode=False, **conv):
+    """max_pool2d of act(conv2d + b): the unfused order (the kernel pools first)."""
+    return max_pool2d_ref(conv_ref(x, w, b, activation, **conv), kernel_size=pool_kernel_size,
+                          stride=pool_stride, padding=pool_padding, dilation=pool_dilation,
+                          ceil_mode=pool_ceil_mode)
+
+
+def _conv_pool(xshape, wshape, bshape):
+    def make(r, d):
+        return (randn(r, d, *xshape), randn(r, d, *wshape),
+                None if bshape is None else randn(r, d, *bshape))
+    return make
 
 
 def log_softmax(x, axis):
@@ -148,6 +165,17 @@ SPECS = [
            **TOL),
     OpSpec("fused_conv2d", lambda r, d: (randn(r, d, 3, 5, 5), randn(r, d, 2, 3, 2, 2), None),
            conv_ref, name="3d-no-bias", **TOL),
+    OpSpec("fused_conv2d_max_pool2d", _conv_pool((2, 3, 8, 7), (4, 3, 3, 3), (4, 1, 1)),
+           conv_pool_ref, attrs={"activation": "relu", "pool_kernel_size": 2}, name="relu",
+           **TOL),
+    OpSpec("fused_conv2d_max_pool2d", _conv_pool((1, 1, 9, 9), (6, 1, 5, 5), (1, 6, 1, 1)),
+           conv_pool_ref, attrs={"padding": (2, 2), "pool_kernel_size": 3, "pool_stride": 2,
+                                 "pool_padding": 1, "pool_ceil_mode": True},
+           name="c1-padded-ceil", **TOL),
+    OpSpec("fused_conv2d_max_pool2d", _conv_pool((4, 7, 6), (6, 2, 2, 3), None),
+           conv_pool_ref, attrs={"groups": 2, "stride": (1, 2), "dilation": (2, 1),
+                                 "activation": "relu", "pool_kernel_size": (2, 1),
+                                 "pool_dilation": (2, 1)}, name="3d-groups-dilated", **TOL),
     OpSpec("fused_conv2d_bn", _conv_bn(), conv_bn_ref, attrs={"padding": (1, 1), "eps": 1e-3},
            name="affine", **TOL),
     OpSpec("fused_conv2d_bn", _conv_bn(affine=False), conv_bn_ref,

@@ -84,6 +84,8 @@ SPECS = [
            "last", second_order=True, covers=("log_softmax_grad",)),
     OpSpec("log_softmax", lambda r, d: (randn(r, d, 2, 3, 4) * 3,), log_softmax_ref,
            {"axis": 1}, "middle", second_order=True),
+    OpSpec("log_softmax", lambda r, d: (randn(r, d, 40, 10) * 30,), log_softmax_ref,
+           {"axis": 1}, "short-rows"),  # many rows of few classes: the transposed path
     OpSpec("log_softmax", lambda r, d: (randn(r, d, 2, 5) * 100,), log_softmax_ref,
            {"axis": 1}, "large-logits", rtol=1e-5),
     OpSpec("log_softmax_grad", _grad_inputs((2, 3, 4), 2, log=True), log_softmax_grad_ref,

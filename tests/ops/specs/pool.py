@@ -184,6 +184,8 @@ MAX_VARIANTS = [
     ("dilation2", (1, 2, 7, 7), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 2),
                                  "dilation": (2, 2)}),
     ("unbatched", (2, 5, 5), {"kernel_size": (2, 2), "stride": (1, 1)}),
+    ("k1-s2", (1, 2, 5, 5), {"kernel_size": 1, "stride": 2}),  # one tap: a copy, not a view
+    ("k3x1", (2, 2, 7, 5), {"kernel_size": (3, 1), "stride": (2, 1)}),
 ]
 
 AVG_VARIANTS = [

@@ -1,0 +1,176 @@
+"""The fast paths of the hot kernels, each against an independent NumPy reference: branches the
+op specs' tiny shapes do not reach (GEMMs in row or column blocks, convolution columns built in
+chunks, the epilogues on a convolution's rows) are forced with small thresholds here."""
+import numpy as np
+import pytest
+
+from dualnet.ops import common, conv, fused, get, linalg
+from tests.ops.specs.conv import conv2d_ref
+from tests.ops.specs.pool import max_pool2d_ref
+
+
+def _bits(a):
+    return np.ascontiguousarray(a).view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+# ---------------------------------------------------------------- max(x, 0)
+
+def _special(shape, rng):
+    """float32 values with -0.0, +0.0 and NaN sprinkled in."""
+    x = rng.standard_normal(shape).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[::7], flat[::11], flat[::13] = -0.0, np.nan, 0.0
+    return x
+
+
+LAYOUTS = {
+    "c": lambda a: a,
+    "f": lambda a: np.asfortranarray(a),
+    "batch-last": lambda a: np.ascontiguousarray(a.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2),
+    "strided": lambda a: a[:, :, ::2],  # not one dense block: the plain call
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("shape", [(16, 6, 24, 24), (3, 5, 37, 41), (2, 2, 3, 4)])
+def test_maximum_zero_is_maximum_bit_for_bit(layout, shape):
+    x = LAYOUTS[layout](_special(shape, np.random.default_rng(0)))
+    want = np.maximum(x, np.float32(0))
+    got = common.maximum_zero(np, x)
+    assert got.shape == want.shape and got.strides == want.strides
+    np.testing.assert_array_equal(_bits(got), _bits(want))
+    inplace = x.copy(order="K")
+    assert common.maximum_zero(np, inplace, out=inplace) is inplace
+    np.testing.assert_array_equal(_bits(inplace), _bits(want))
+    other = np.empty(x.shape, np.float32)  # C order whatever x's layout
+    common.maximum_zero(np, x, out=other)
+    np.testing.assert_array_equal(_bits(other), _bits(want))
+
+
+def test_maximum_zero_integers_and_row_lengths():
+    x = np.arange(-20000, 20000, dtype=np.int64).reshape(40, 1000)
+    np.testing.assert_array_equal(common.maximum_zero(np, x), np.maximum(x, 0))
+    for size in (40000, 8192 * 7, 65537 * 3, 100003):  # a divisor in range, or none at all
+        n = common._zero_row_length(size)
+        assert n == 0 or (size % n == 0 and (n == size or n >= common.ZERO_ROW[0]))
+
+
+# ---------------------------------------------------------------- GEMMs in row blocks
+
+@pytest.fixture(params=[True, False], ids=["row-blocks", "one-gemm"])
+def row_blocks(request, monkeypatch):
+    monkeypatch.setattr(linalg, "ROW_BLOCKS", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("m, k, n", [(64, 300, 100), (100, 300, 100), (37, 50, 1000),
+                                     (8, 784, 128), (3000, 40, 10)])
+def test_gemm_matches_float64(row_blocks, m, k, n):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    y = rng.standard_normal((k, n)).astype(np.float32)
+    want = x.astype(np.float64) @ y.astype(np.float64)
+    np.testing.assert_allclose(linalg.gemm(np, x, y), want, rtol=1e-4, atol=1e-4)
+    out = np.full((m, n), np.nan, np.float32)
+    assert linalg.gemm(np, x, y, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)
+    # a transposed operand takes one GEMM, whatever the setting
+    np.testing.assert_allclose(linalg.gemm(np, x, np.asfortranarray(y)), want, rtol=1e-4,
+                               atol=1e-4)
+
+
+def test_matmul_fused_linear_and_out_kernel_agree_bit_for_bit(row_blocks):
+    """The fusion pass relies on it: fused_linear and the out= kernel compute matmul's bits."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((100, 300)).astype(np.float32)
+    w = rng.standard_normal((300, 100)).astype(np.float32)
+    b = rng.standard_normal(100).astype(np.float32)
+    plain = get("matmul").forward(np, x, w)
+    if not row_blocks:
+        np.testing.assert_array_equal(_bits(plain), _bits(x @ w))
+    fused_out = get("fused_linear").forward(np, x, w, b, activation="relu")
+    np.testing.assert_array_equal(_bits(fused_out), _bits(np.maximum(plain + b, 0)))
+    out_kernel, _ = fused.forward_out("matmul")
+    np.testing.assert_array_equal(_bits(out_kernel(np, np.empty_like(plain), x, w)), _bits(plain))
+    lead = get("matmul").forward(np, x.reshape(4, 25, 300), w)
+    np.testing.assert_array_equal(_bits(lead.reshape(100, 100)), _bits(plain))
+
+
+# ---------------------------------------------------------------- conv2d: columns and GEMMs
+
+@pytest.fixture(params=["default", "chunked"])
+def small_blocks(request, monkeypatch):
+    """'chunked': column blocks of ~2 KB and row chunks of ~4 KB, so that every convolution
+    below runs in several chunks and several GEMM blocks."""
+    if request.param == "chunked":
+        monkeypatch.setattr(conv, "GEMM_BYTES", 2048)
+        monkeypatch.setattr(conv, "FORWARD_BYTES", 4096)
+        conv._column_blocks.cache_clear()
+        yield
+        conv._column_blocks.cache_clear()
+    else:
+        yield
+
+
+CONVS = [  # (x shape, w shape, attrs)
+    ((5, 1, 12, 11), (6, 1, 5, 5), {}),  # LeNet's first layer: one input channel
+    ((1, 1, 9, 9), (3, 1, 3, 3), {}),  # batch 1
+    ((3, 4, 9, 10), (6, 2, 3, 3), {"groups": 2, "stride": (2, 1), "padding": (1, 2)}),
+    ((2, 3, 10, 9), (4, 3, 3, 2), {"stride": (3, 2), "padding": (2, 1, 0, 1),
+                                   "dilation": (1, 2)}),
+    ((2, 2, 11, 8), (4, 1, 2, 3), {"groups": 2, "dilation": (2, 1)}),  # rows dilated
+    ((4, 6, 4, 4), (16, 6, 3, 3), {"padding": (1, 1)}),
+]
+
+
+@pytest.mark.parametrize("xshape, wshape, attrs", CONVS)
+def test_conv2d_forward_paths(small_blocks, xshape, wshape, attrs):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    want = conv2d_ref(x, w, **attrs)
+    got = get("conv2d")(x, w, **attrs)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    # the batch-last layout a convolution leaves behind (the next layer's input)
+    lay = np.ascontiguousarray(x.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
+    np.testing.assert_allclose(get("conv2d")(lay, w, **attrs), want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("xshape, wshape, attrs", CONVS)
+@pytest.mark.parametrize("bias", ["channel", "full", "none"])
+def test_fused_conv2d_epilogues(small_blocks, xshape, wshape, attrs, bias):
+    """The fused kernel is conv2d, then add, then relu - bit for bit (the unfused plan)."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    y = get("conv2d")(x, w, **attrs)
+    b = {"channel": rng.standard_normal((wshape[0], 1, 1)), "none": None,
+         "full": rng.standard_normal(y.shape[1:])}[bias]
+    b = None if b is None else b.astype(np.float32)
+    want = get("relu")(y if b is None else get("add")(y, b))
+    got = get("fused_conv2d")(x, w, b, activation="relu", **attrs)
+    np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("pool", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2,
+                                                         "padding": 1, "ceil_mode": True}])
+@pytest.mark.parametrize("activation", ["relu", "none"])
+def test_fused_conv2d_max_pool2d_is_pool_of_fused_conv2d(small_blocks, pool, activation):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 2, 11, 10)).astype(np.float32)
+    w = rng.standard_normal((5, 2, 3, 3)).astype(np.float32)
+    b = rng.standard_normal((5, 1, 1)).astype(np.float32)
+    want = get("max_pool2d")(get("fused_conv2d")(x, w, b, activation=activation), **pool)
+    got = get("fused_conv2d_max_pool2d")(x, w, b, activation=activation,
+                                         **{"pool_" + k: v for k, v in pool.items()})
+    np.testing.assert_array_equal(got, want)  # -0.0 and 0.0 may differ in sign only
+    np.testing.assert_allclose(got, max_pool2d_ref(conv2d_ref(x, w) + b if activation == "none"
+                                                   else np.maximum(conv2d_ref(x, w) + b, 0),
+                                                   **pool), rtol=1e-4, atol=1e-4)
+
+
+def test_fused_conv2d_max_pool2d_rejects_a_spatial_bias():
+    x = np.ones((1, 1, 6, 6), np.float32)
+    w = np.ones((2, 1, 3, 3), np.float32)
+    with pytest.raises(Exception, match="per channel"):
+        get("fused_conv2d_max_pool2d")(x, w, np.ones((2, 4, 4), np.float32))
