@@ -14,6 +14,7 @@ name the variable; values of persistable variables come from and go back to the 
 """
 from __future__ import annotations
 
+import operator
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -37,6 +38,30 @@ class _PlanCache:
         self.by_program: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.by_key: OrderedDict = OrderedDict()
         self.hits = self.misses = 0
+        self.last = None  # the last lookup: (its key, plan, fetch vars)
+
+    def lookup(self, program: Program, feed_names: tuple, fetch_list, place,
+               strategy: BuildStrategy | None = None):
+        """(plan, fetch variables) for a run: the last lookup's answer when the program (same
+        version), feeds, fetch list, place and strategy are the same again (a training loop's
+        steady state, about 5 us cheaper than resolving the fetches and both keys), else
+        `get`'s."""
+        default = default_strategy() if strategy is None else None
+        fetches = tuple(fetch_list) if isinstance(fetch_list, (list, tuple)) else (fetch_list,)
+        last = self.last
+        if last is not None:
+            key = last[0]
+            if key[0]() is program and key[1] == program._version and \
+                    key[2] == feed_names and key[3] is strategy and key[4] is default and \
+                    (key[5] is place or key[5] == place) and _same_items(key[6], fetches):
+                self.hits += 1
+                return last[1], last[2]
+        fetch_vars = _resolve_fetches(program, fetch_list)
+        plan = self.get(program, tuple(sorted(feed_names)), fetch_vars, place, strategy)
+        key = (weakref.ref(program), program._version, feed_names, strategy, default, place,
+               fetches)
+        self.last = (key, plan, fetch_vars)
+        return plan, fetch_vars
 
     def get(self, program: Program, feed_names: tuple, fetch_vars: list, place,
             strategy: BuildStrategy | None = None) -> Plan:
@@ -73,6 +98,13 @@ class _PlanCache:
         self.by_program = weakref.WeakKeyDictionary()
         self.by_key.clear()
         self.hits = self.misses = 0
+        self.last = None
+
+
+def _same_items(a: tuple, b: tuple) -> bool:
+    """The same fetch items: the same Variables, or equal names."""
+    return len(a) == len(b) and (all(map(operator.is_, a, b)) or all(
+        p is q or (type(p) is str and type(q) is str and p == q) for p, q in zip(a, b)))
 
 
 _CACHE = _PlanCache()
@@ -109,8 +141,7 @@ class Executor:
         if not isinstance(feed, dict):
             raise TypeError(f"feed must be a dict {{name: array}}, got {type(feed).__name__}")
         feed = {k.name if isinstance(k, Variable) else k: v for k, v in feed.items()}
-        fetch_vars = _resolve_fetches(program, fetch_list)
-        plan = _CACHE.get(program, tuple(sorted(feed)), fetch_vars, self.place, strategy)
+        plan, fetch_vars = _CACHE.lookup(program, tuple(feed), fetch_list, self.place, strategy)
         arrays = {name: _check_feed(name, feed[name], shape, dtype, self.place)
                   for name, shape, dtype in plan.feed_checks}
         outs = plan.run(arrays, scope)
@@ -243,8 +274,9 @@ def _check_feed(name: str, value, shape: tuple, dtype: np.dtype, place):
         raise ValueError(f"The fed Variable {name!r} should have dimensions = {len(shape)}, "
                          f"shape = {list(shape)}, but received fed shape "
                          f"{list(value.shape)}")
-    if backend.device_of(value) != place.device:
-        value = backend.to_device(value, place.device)
+    if type(value) is not np.ndarray or place.device.type != "cpu":
+        if backend.device_of(value) != place.device:
+            value = backend.to_device(value, place.device)
     return value
 
 

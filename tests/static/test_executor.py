@@ -47,6 +47,37 @@ def test_same_structure_compiles_once(exe):
     assert static.plan_cache_info().compiles == 2
 
 
+def test_repeated_runs_reuse_the_last_plan_only_while_nothing_changed(exe, monkeypatch):
+    """Executor.run skips the plan lookup when the program, feeds, fetches, place and passes
+    are those of the last run; any change takes the full lookup."""
+    static.clear_plan_cache()
+    main, startup, loss = _mlp()
+    scope = static.Scope()
+    exe.run(startup, scope=scope)
+    xv = np.ones((2, 3), "float32")
+    h = next(op for op in main.global_block().ops if op.type == "tanh").outputs[0]
+    a = exe.run(main, feed={"x": xv}, fetch_list=[loss], scope=scope)[0]
+    hits = static.plan_cache_info().hits
+    assert exe.run(main, feed={"x": xv}, fetch_list=[loss], scope=scope)[0] == a
+    assert static.plan_cache_info().hits == hits + 1  # the repeat counts as a hit
+    got = exe.run(main, feed={"x": xv}, fetch_list=[h], scope=scope)[0]  # another fetch
+    assert got.shape == (2, 2)
+    assert exe.run(main, feed={"x": xv}, fetch_list=[loss.name], scope=scope)[0] == a
+    with static.program_guard(main, startup):  # the program changes: its version too
+        loss3 = loss * 3.0
+    b, c = exe.run(main, feed={"x": xv}, fetch_list=[loss, loss3], scope=scope)
+    np.testing.assert_allclose(c, 3 * b, rtol=1e-6)
+    compiles = static.plan_cache_info().compiles
+    exe.run(static.CompiledProgram(main, build_strategy=static.BuildStrategy(
+        fuse_linear=False)), feed={"x": xv}, fetch_list=[loss, loss3], scope=scope)
+    monkeypatch.setenv("DUALNET_EXECUTOR_PASSES", "none")  # another default strategy
+    exe.run(main, feed={"x": xv}, fetch_list=[loss, loss3], scope=scope)
+    assert static.plan_cache_info().compiles == compiles + 2
+    static.clear_plan_cache()
+    exe.run(main, feed={"x": xv}, fetch_list=[loss, loss3], scope=scope)
+    assert static.plan_cache_info().compiles == 1
+
+
 def test_changed_program_recompiles(exe):
     static.clear_plan_cache()
     main, startup, loss = _mlp()
