@@ -27,12 +27,9 @@ def _fold(graph: Graph, rw: Rewriter, i: int, conv: Node) -> None:
     meta = graph.meta(out)
     if out <= SINK or meta is None or len(meta.shape) != 4 or meta.dtype.kind != "f":
         return
-    if not graph.private(out, rw.writers) or rw.shape_reads(out):
+    k = rw.sole_consumer(out)
+    if k is None:
         return
-    found = rw.sole_reader(out)
-    if found is None or rw.taken(found[0]) or found[1] != 0:
-        return
-    k, _ = found
     bn = graph.nodes[k]
     if bn.type != "batch_norm" or bn.attrs.get("training") or bn.outs[0] <= SINK:
         return

@@ -84,12 +84,9 @@ def _fuse_conv_pool(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
     if node.attrs.get("activation") not in POOLED_ACTIVATIONS or om is None or \
             len(om.shape) not in (3, 4) or not _per_channel(graph.meta(node.ins[2]), om):
         return
-    if not graph.private(out, rw.writers) or rw.shape_reads(out):
+    k = rw.sole_consumer(out)
+    if k is None:
         return
-    found = rw.sole_reader(out)
-    if found is None or rw.taken(found[0]) or found[1] != 0:
-        return
-    k = found[0]
     pool = graph.nodes[k]
     if pool.type != "max_pool2d" or pool.outs[0] <= SINK or \
             not rw.inputs_stable([i, k], node.ins, k):

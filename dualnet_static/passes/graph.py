@@ -137,6 +137,17 @@ class Rewriter:
             found = (k, pos)
         return found
 
+    def sole_consumer(self, slot: int):
+        """The index of the node that alone reads the private temporary `slot`, as its first
+        input, untouched by this pass so far and with no shape-only reads of `slot` elsewhere;
+        else None (what fusing a producer into its consumer needs)."""
+        if not self.graph.private(slot, self.writers) or self.shape_reads(slot):
+            return None
+        found = self.sole_reader(slot)
+        if found is None or self.taken(found[0]) or found[1] != 0:
+            return None
+        return found[0]
+
     def shape_reads(self, slot: int) -> list:
         return [(k, pos) for k, pos in self.readers.get(slot, ())
                 if (self.graph.nodes[k].type, pos) in SHAPE_ONLY]

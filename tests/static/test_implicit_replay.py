@@ -264,8 +264,9 @@ def test_an_explicit_program_built_during_a_replayed_step_gets_its_own_ops():
     assert SESSION.replays >= 3
 
 
-def test_kept_losses_of_replayed_steps_keep_their_own_values_and_names():
-    batches = _batches(8)
+def _train_keeping_losses(batches) -> list:
+    """Train with plain steps that keep each step's loss tensor (carried into the next step's
+    block while that one replays); returns the losses."""
     kept = []
 
     def keeping(net, opt, x, y):
@@ -273,10 +274,16 @@ def test_kept_losses_of_replayed_steps_keep_their_own_values_and_names():
         loss = F.cross_entropy(net(x), y)
         loss.backward()
         opt.step()
-        kept.append(loss)  # carried into the next step's block while it replays
+        kept.append(loss)
         return 0.0
 
     _train(keeping, batches)
+    return kept
+
+
+def test_kept_losses_of_replayed_steps_keep_their_own_values_and_names():
+    batches = _batches(8)
+    kept = _train_keeping_losses(batches)
     assert SESSION.replays >= 5
     values = [float(v) for v in kept]
     assert len({v.name for v in kept}) == len(kept)
@@ -292,18 +299,7 @@ def test_an_epoch_with_a_short_last_batch_replays_both_shapes():
 
 
 def test_backward_on_the_loss_of_a_finished_replayed_step_is_refused():
-    batches = _batches(6)
-    kept = []
-
-    def keeping(net, opt, x, y):
-        opt.clear_grad()
-        loss = F.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        kept.append(loss)
-        return 0.0
-
-    _train(keeping, batches)
+    kept = _train_keeping_losses(_batches(6))
     assert SESSION.replays >= 3
     for loss in (kept[0], kept[-1]):  # a recorded step's and a replayed step's
         with pytest.raises(RuntimeError, match="its graph was"):
