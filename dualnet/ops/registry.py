@@ -197,6 +197,9 @@ class default_binder:
         _local.default = self.prev
 
 
+_intercepting = 0  # intercept contexts open in any thread (0: apply skips the thread-local)
+
+
 class intercept:
     """Context: route every `apply` through `fn(op, args, attrs, proceed)` (the tracer)."""
 
@@ -204,12 +207,16 @@ class intercept:
         self.fn = fn
 
     def __enter__(self):
+        global _intercepting
         self.prev = getattr(_local, "interceptor", None)
         _local.interceptor = self.fn
+        _intercepting += 1
         return self
 
     def __exit__(self, *exc):
+        global _intercepting
         _local.interceptor = self.prev
+        _intercepting -= 1
 
 
 _fast = None  # implicit mode's step replay (set_fast_path), tried before the binders
@@ -241,7 +248,7 @@ def apply(op, *args, **attrs):
     """Run or record `op` on `args` (the one entry point of DESIGN.md section 2)."""
     if type(op) is str:
         op = get(op)
-    interceptor = getattr(_local, "interceptor", None)
+    interceptor = getattr(_local, "interceptor", None) if _intercepting else None
     if interceptor is not None:
         _local.interceptor = None
         try:
