@@ -250,17 +250,28 @@ def _forward_by_input_rows(xp, xb, w, stride, dw, y):
     GEMM's operand (its K in (kernel row, channel, kernel column) order, the weight permuted
     to match). The copy is kw, not kh*kw, times the input: 4x less for a 5x5 kernel, and it
     stays in cache. Chunks of output rows share one buffer of about FORWARD_BYTES."""
-    hp, c, _, n = xb.shape
-    oh, groups, og, cols = y.shape
+    groups, og = y.shape[1:3]
     _, cg, kh, kw = w.shape
+    w_k = w.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 2, 4).reshape(groups, og, -1)
+    for r0, r1, operand in _row_columns(xp, xb, (groups, cg, kh, kw), stride, dw, y.shape[0],
+                                        y.shape[3], FORWARD_BYTES):
+        gemm_blocks(xp, w_k, operand, y[r0:r1])
+
+
+def _row_columns(xp, xb, kernel, stride, dw, oh, cols, chunk_bytes):
+    """Yield (r0, r1, operand) over chunks of output rows: operand (r1 - r0, G, K, OW*N) is
+    the im2col of those rows with K in (kernel row, channel, kernel column) order, an
+    overlapping view of one buffer of about `chunk_bytes` holding each input row's kw windows
+    (see _forward_by_input_rows). The buffer is reused: use an operand before the next."""
+    n = xb.shape[3]
+    groups, cg, kh, kw = kernel
     sh, sw = stride
     k = kh * cg * kw
-    w_k = w.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 2, 4).reshape(groups, og, k)
     row = cg * kw * cols  # elements of one input row of R, per group
     item = xb.dtype.itemsize
     s_h, s_c, s_w, s_n = xb.strides
     strided = xp.lib.stride_tricks.as_strided
-    step = max(1, min(oh, (FORWARD_BYTES // (groups * row * item) - kh) // sh + 1))
+    step = max(1, min(oh, (chunk_bytes // (groups * row * item) - kh) // sh + 1))
     buf = None
     for r0 in range(0, oh, step):
         r1 = min(r0 + step, oh)
@@ -271,9 +282,8 @@ def _forward_by_input_rows(xp, xb, w, stride, dw, y):
         r = buf[:groups * rows * row].reshape(shape)
         r[...] = strided(xb[h0:h0 + rows], shape=shape,
                          strides=(cg * s_c, s_h, s_c, dw * s_w, sw * s_w, s_n))
-        operand = strided(r, shape=(r1 - r0, groups, k, cols),
-                          strides=(sh * row * item, rows * row * item, cols * item, item))
-        gemm_blocks(xp, w_k, operand, y[r0:r1])
+        yield r0, r1, strided(r, shape=(r1 - r0, groups, k, cols),
+                              strides=(sh * row * item, rows * row * item, cols * item, item))
 
 
 GEMM_BYTES = 1 << 18  # a GEMM's column block: (K, about this many bytes / K) at most
@@ -298,10 +308,11 @@ def gemm_blocks(xp, a, b, out):
 
 
 @functools.lru_cache(maxsize=256)
-def _column_blocks(cols: int, col_bytes: int) -> int:
+def _column_blocks(cols: int, col_bytes: int, block_bytes: int = None) -> int:
     """How many equal blocks to cut `cols` columns into (1: the whole, when no divisor gives
-    blocks of at least a quarter of the target size)."""
-    target = max(1, GEMM_BYTES // max(col_bytes, 1))
+    blocks of at least a quarter of the target size, block_bytes or GEMM_BYTES)."""
+    block_bytes = GEMM_BYTES if block_bytes is None else block_bytes
+    target = max(1, block_bytes // max(col_bytes, 1))
     if cols <= target:
         return 1
     for p in range(-(-cols // target), cols // max(target // 4, 1) + 1):
@@ -349,9 +360,28 @@ def _input_grad_infer(g: Meta, x: Meta, w: Meta, **attrs) -> Meta:
 
 
 def input_grad_forward(xp, g, xshape, w, stride, padding, dilation, groups):
-    """The adjoint of conv2d in x for an input of 4-D shape `xshape`: a batched GEMM gives the
-    columns, col2im adds them back (a loop over the kernel window; every add moves (OW, N)
-    rows), and the result is an NCHW view of rows-major memory."""
+    """The adjoint of conv2d in x for an input of 4-D shape `xshape`, as an NCHW view of
+    rows-major memory. With stride 1 it is itself a convolution (of g, padded by the kernel's
+    extent less x's padding, by the flipped, transposed weight: conv2d's fast kernel);
+    otherwise a batched GEMM gives the columns and col2im adds them back (a loop over the
+    kernel window; every add moves (OW, N) rows)."""
+    o, cg, kh, kw = w.shape
+    pt, pb, pl, pr = pads4(padding)
+    (dh, dw) = dilation
+    eh, ew = dh * (kh - 1), dw * (kw - 1)
+    n, c, h, wd = xshape
+    oh, ow = g.shape[2:]
+    if stride == (1, 1) and max(pt, pb) <= eh and max(pl, pr) <= ew and 2 * h * wd <= 3 * oh * ow:
+        w_t = w.reshape(groups, o // groups, cg, kh, kw)[..., ::-1, ::-1].swapaxes(1, 2)
+        w_t = w_t.reshape(groups * cg, o // groups, kh, kw)
+        return conv2d_forward(xp, g, w_t, stride, (eh - pt, eh - pb, ew - pl, ew - pr),
+                              dilation, groups)
+    return _input_grad_col2im(xp, g, xshape, w, stride, padding, dilation, groups)
+
+
+def _input_grad_col2im(xp, g, xshape, w, stride, padding, dilation, groups):
+    """input_grad_forward by columns: a batched GEMM, then col2im adds in a loop over the
+    kernel window."""
     n, c, h, wd = xshape
     o, cg, kh, kw = w.shape
     oh, ow = g.shape[2:]
@@ -394,18 +424,42 @@ def _weight_grad_infer(g: Meta, x: Meta, w: Meta, **attrs) -> Meta:
 
 
 def weight_grad_forward(xp, g, x, wshape, stride, padding, dilation, groups):
-    """Gradient of conv2d in its weight: im2col again, a GEMM per output row, a sum over rows."""
+    """Gradient of conv2d in its weight: a GEMM per output row (its columns against the
+    gradient's row), summed over rows. Without row dilation the columns are those of the
+    forward (each input row's windows copied once, _row_columns), else a full im2col."""
     o, cg, kh, kw = wshape
     n, c = x.shape[:2]
     oh, ow = g.shape[2:]
-    view = windows(xp, rows_major(xp, x, pads4(padding)), (kh, kw), stride, dilation, (oh, ow))
+    xb = rows_major(xp, x, pads4(padding))
     g_rows = g.transpose(2, 1, 3, 0).reshape(oh, groups, o // groups, ow * n)
-    gw = None
+    g_t = g_rows.swapaxes(-1, -2)
+    gw = xp.zeros((groups, cg * kh * kw, o // groups), dtype=g.dtype)
+    if dilation[0] == 1:  # K in (kernel row, channel, kernel column) order
+        for r0, r1, operand in _row_columns(xp, xb, (groups, cg, kh, kw), stride, dilation[1],
+                                            oh, ow * n, WEIGHT_GRAD_BYTES):
+            _add_gemm_sum(xp, operand, g_rows[r0:r1], gw)
+        gw = gw.reshape(groups, kh, cg, kw, o // groups).transpose(0, 4, 2, 1, 3)
+        return gw.reshape(wshape)
+    view = windows(xp, xb, (kh, kw), stride, dilation, (oh, ow))
     for r0, r1 in row_chunks(oh, c * kh * kw * ow * n * x.dtype.itemsize):
-        part = xp.matmul(_columns(view, r0, r1, groups),
-                         g_rows[r0:r1].transpose(0, 1, 3, 2)).sum(axis=0)  # (G, K, O/G)
-        gw = part if gw is None else gw + part
-    return gw.transpose(0, 2, 1).reshape(wshape)
+        gw += xp.matmul(_columns(view, r0, r1, groups), g_t[r0:r1]).sum(axis=0)
+    return gw.swapaxes(1, 2).reshape(wshape)
+
+
+WEIGHT_GRAD_BYTES = 1 << 21  # the weight gradient's row columns: chunks of about this size
+CONTRACT_BYTES = 1 << 18
+
+
+def _add_gemm_sum(xp, a, b, out):
+    """out += the sum over rows of a @ b^T, for a (R, G, K, L) and b (R, G, M, L) sharing a long
+    L: the contraction runs in blocks of L (about CONTRACT_BYTES of a each), whose products
+    are summed."""
+    r, groups, k, cols = a.shape
+    m = b.shape[2]
+    p = _column_blocks(cols, k * a.dtype.itemsize, CONTRACT_BYTES)
+    a = a.reshape(r, groups, k, p, cols // p).swapaxes(2, 3)
+    b = b.reshape(r, groups, m, p, cols // p).transpose(0, 1, 3, 4, 2)
+    out += xp.matmul(a, b).sum(axis=(0, 2))
 
 
 @register("conv2d_weight_grad", infer=_weight_grad_infer, canon=_grad_canon, promote=(0, 1),

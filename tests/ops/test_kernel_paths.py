@@ -178,19 +178,38 @@ def test_fused_conv2d_max_pool2d_rejects_a_spatial_bias():
 
 # ---------------------------------------------------------------- conv2d gradients in chunks
 
+GRAD_CONVS = CONVS + [  # stride 1: the input gradient is a convolution of the padded g
+    ((3, 1, 7, 6), (4, 1, 3, 3), {"padding": (1, 1)}),  # one input channel
+    ((1, 4, 6, 7), (6, 2, 3, 3), {"groups": 2, "padding": (2, 1, 1, 2)}),  # batch 1
+    ((2, 3, 7, 8), (4, 3, 3, 2), {"dilation": (2, 2), "padding": (2, 1)}),
+    ((2, 3, 6, 6), (3, 3, 1, 1), {}),  # 1x1
+    ((2, 2, 5, 5), (2, 2, 3, 3), {"padding": (3, 0)}),  # padded past the kernel: col2im
+]
+
+
 @pytest.mark.parametrize("chunk", ["one", "per-row"])
-@pytest.mark.parametrize("xshape, wshape, attrs", CONVS)
-def test_conv2d_gradients_in_row_chunks(monkeypatch, chunk, xshape, wshape, attrs):
-    """The gradient kernels build their columns in chunks of output rows (COLUMN_BYTES):
-    one chunk, or one per output row, give the reference's gradients."""
+@pytest.mark.parametrize("layout", ["c", "batch-last"])
+@pytest.mark.parametrize("xshape, wshape, attrs", GRAD_CONVS)
+def test_conv2d_gradients_in_row_chunks(monkeypatch, chunk, layout, xshape, wshape, attrs):
+    """The gradient kernels build their columns in chunks of output rows (COLUMN_BYTES,
+    WEIGHT_GRAD_BYTES, FORWARD_BYTES) and contract in blocks (CONTRACT_BYTES, GEMM_BYTES):
+    one chunk, or one per output row and tiny blocks, give the reference's gradients."""
     from tests.ops.specs.conv import conv2d_input_grad_ref, conv2d_weight_grad_ref
 
-    monkeypatch.setattr(conv, "COLUMN_BYTES", 1 << 30 if chunk == "one" else 1)
+    size = 1 << 30 if chunk == "one" else 1
+    for name in ("COLUMN_BYTES", "WEIGHT_GRAD_BYTES", "FORWARD_BYTES", "CONTRACT_BYTES",
+                 "GEMM_BYTES"):
+        monkeypatch.setattr(conv, name, size if name != "GEMM_BYTES" else max(size, 64))
+    conv._column_blocks.cache_clear()
     rng = np.random.default_rng(5)
     x = rng.standard_normal(xshape).astype(np.float32)
     w = rng.standard_normal(wshape).astype(np.float32)
     g = rng.standard_normal(conv2d_ref(x, w, **attrs).shape).astype(np.float32)
-    np.testing.assert_allclose(get("conv2d_input_grad")(g, x, w, **attrs),
-                               conv2d_input_grad_ref(g, x, w, **attrs), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(get("conv2d_weight_grad")(g, x, w, **attrs),
-                               conv2d_weight_grad_ref(g, x, w, **attrs), rtol=1e-4, atol=1e-4)
+    gx_want = conv2d_input_grad_ref(g, x, w, **attrs)
+    gw_want = conv2d_weight_grad_ref(g, x, w, **attrs)
+    x, g = LAYOUTS[layout](x), LAYOUTS[layout](g)
+    np.testing.assert_allclose(get("conv2d_input_grad")(g, x, w, **attrs), gx_want,
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(get("conv2d_weight_grad")(g, x, w, **attrs), gw_want,
+                               rtol=1e-4, atol=1e-4)
+    conv._column_blocks.cache_clear()
