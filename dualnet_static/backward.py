@@ -210,6 +210,9 @@ class _Backward:
                 for v in op.outputs:
                     if v is not None and block.vars.get(v.name) is v and id(v) not in live:
                         del block.vars[v.name]
+                    if v is not None and v.op is op:
+                        v.op = None  # no op <-> output cycle keeps the dropped op (and the
+                        #              inputs it holds) alive: implicit mode counts references
         block.ops[start:] = keep[::-1]
         block.program._bump()
 

@@ -73,7 +73,7 @@ class Session:
         self.log_ok = True  # False: this step uses something replay does not reproduce
         self.logged_ops = 0  # user ops in the log
         self.internal = 0  # > 0 inside backward() / an optimizer step: their ops are not logged
-        self.internal_ops = 0
+        self.internal_ids: set = set()  # ids of the ops backward() / step() appended
         self.program_runs = 0
 
     # ------------------------------------------------------------ the step program
@@ -125,7 +125,7 @@ class Session:
         if op.block.program is not self.program:
             return
         if self.internal:
-            self.internal_ops += 1
+            self.internal_ids.add(id(op))
             return
         self.logged_ops += 1
         if stops is None:
@@ -259,8 +259,13 @@ class Session:
         its private copy (replay.py). False when the step does not qualify."""
         from .replay import build_template, run_view
 
-        if graph or self.program_runs or self.executed or not self.log_ok or \
-                len(pending) != self.logged_ops + self.internal_ops:
+        if graph or self.program_runs or self.executed or not self.log_ok:
+            return False
+        # every pending op must be a logged user op or one backward() / step() appended (they
+        # may also have dropped some of theirs again), and every logged op must be pending
+        ids = {id(op) for op in pending}
+        logged = {id(entry[1]) for entry in self.log if entry[0] == "op"}
+        if not logged <= ids or not ids <= logged | self.internal_ids:
             return False
         built = build_template(self.log, pending, live, feeds, fetch, program)
         if built is None:

@@ -3,6 +3,8 @@ its plan without recording a program; anything different falls back to recording
 same results as without replay."""
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -304,3 +306,29 @@ def test_backward_on_the_loss_of_a_finished_replayed_step_is_refused():
     for loss in (kept[0], kept[-1]):  # a recorded step's and a replayed step's
         with pytest.raises(RuntimeError, match="its graph was"):
             loss.backward()
+
+
+def test_steps_whose_backward_drops_dead_gradient_ops_replay():
+    """backward() drops the gradient ops nothing needs (here: the constant bias's); dropped ops
+    must not keep gradients alive (they would count as referenced from Python, be fetched, and
+    spoil the step's template: no step would replay)."""
+    batches = _batches(8)
+    bias = np.random.default_rng(2).random((3,)).astype(np.float32)
+
+    def step(net, opt, x, y, read_first):
+        opt.clear_grad()
+        h = net(x)
+        loss = F.cross_entropy((h + paddle.to_tensor(bias)) * 2.0, y)
+        value = float(loss) if read_first else None  # a read before backward: recorded
+        loss.backward()
+        opt.step()
+        return float(loss) if value is None else value
+
+    gc.disable()  # the dropped ops' references must go by refcount, not at a collection
+    try:
+        got = _train(lambda *a: step(*a, read_first=False), batches)
+    finally:
+        gc.enable()
+    assert SESSION.replays >= len(batches) - 3
+    SESSION.reset()
+    _same(got, _train(lambda *a: step(*a, read_first=True), batches))
