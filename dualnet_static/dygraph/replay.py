@@ -380,6 +380,8 @@ class Replayer:
         if self.session.program is not self.program or _ctx.pinned or _ctx.guards or \
                 _static["on"]:
             return None  # a finished step, or an explicit program being built
+        if not args or args[0] is None and all(a is None for a in args):
+            return None  # no tensor input (creation ops: canon reads the default dtype)
         t = self.t
         if t is None:
             return self._fast_first(opdef, args, attrs)
