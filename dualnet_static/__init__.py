@@ -39,6 +39,9 @@ from .dygraph import (enable_grad, grad, is_grad_enabled, no_grad,  # noqa: F401
                       set_grad_enabled, to_tensor)                    # mode: dygraph/)
 from .tensor_methods.manipulation import *  # noqa: F401,F403
 from .tensor_methods.math import *  # noqa: F401,F403
+from .tensor_methods.creation import *  # noqa: F401,F403
+from .tensor_methods.linalg import *  # noqa: F401,F403
+from .tensor_methods.search import *  # noqa: F401,F403
 from .variable import Variable as Tensor  # noqa: F401
 
 __version__ = "2.6.0"

@@ -225,6 +225,29 @@ def argmin(xp, x, *, axis, keepdim):
     return xp.asarray(xp.argmin(x, axis=axis, keepdims=keepdim)).astype(_INT64, copy=False)
 
 
+def _argsort_canon(x, axis=-1, descending=False) -> dict:
+    if isinstance(axis, (tuple, list)) or axis is None:
+        raise TypeError(f"argsort: axis must be an int, got {axis!r}")
+    return {"axis": norm_axis(axis, x.ndim) if x.ndim else 0, "descending": bool(descending)}
+
+
+def _argsort_infer(x: Meta, axis, descending) -> Meta:
+    return Meta(tuple(x.shape), _INT64)
+
+
+@register("argsort", infer=_argsort_infer, canon=_argsort_canon, differentiable=False,
+          saves=())
+def argsort(xp, x, *, axis, descending):
+    """Indices sorting x along `axis` (int64), stable: equal values keep their order, also
+    when descending (paddle.argsort; sort / topk gather with them)."""
+    if x.ndim == 0:
+        return xp.zeros((), dtype=_INT64)
+    if descending:  # a stable ascending sort of the negation keeps ties in order
+        key = x.astype(np.int64) if x.dtype.kind in "bu" else x
+        return xp.argsort(-key, axis=axis, kind="stable").astype(_INT64, copy=False)
+    return xp.argsort(x, axis=axis, kind="stable").astype(_INT64, copy=False)
+
+
 # ---------------------------------------------------------------- statistics
 
 def _var_canon(x, axis=None, correction=1, keepdim=False) -> dict:

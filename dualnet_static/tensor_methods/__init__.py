@@ -1,18 +1,20 @@
 """Variable's vocabulary: Python operators and Paddle's Tensor methods, all through `apply`.
 
-The methods are the Paddle functions of `math.py` and `manipulation.py` (`paddle.reshape(x,
-shape)` is `x.reshape(shape)`), so the follow-up `paddle.*` namespace can export the same
+The methods are the Paddle functions of `math.py`, `manipulation.py`, `search.py` and
+`linalg.py` (`paddle.reshape(x, shape)` is `x.reshape(shape)`); `paddle.*` exports the same
 functions. A mixin (not code in variable.py) only to keep each file to one concern.
 """
 from __future__ import annotations
 
-from . import manipulation, math
+from . import linalg, manipulation, math, search
 from .operators import OperatorMethods
 from .values import ValueMethods
 
 _METHODS = {
     **{name: getattr(math, name) for name in math.__all__},
     **{name: getattr(manipulation, name) for name in manipulation.__all__},
+    **{name: getattr(search, name) for name in search.__all__},
+    **{name: getattr(linalg, name) for name in linalg.__all__ if name != "einsum"},
 }
 
 

@@ -37,7 +37,7 @@ NO_EXPORTER = {
     "fused_conv2d", "fused_conv2d_bn", "fused_conv2d_max_pool2d", "fused_elementwise",
     "fused_linear",
     "log_softmax_nll_loss",
-    "index_add", "setitem", "randint", "truncated_gaussian_random",
+    "index_add", "setitem", "randint", "truncated_gaussian_random", "argsort",
 }
 
 

@@ -23,6 +23,20 @@ def _tied(r, d):
     return (x,)
 
 
+def _argsort_ref(x, axis, descending):
+    """Selection sort by hand, along `axis`: the first smallest (largest) remaining each time,
+    so ties keep their order."""
+    xm = np.moveaxis(x, axis, -1)
+    out = np.zeros(xm.shape, dtype=np.int64)
+    for pos in np.ndindex(*xm.shape[:-1]):
+        left = list(range(xm.shape[-1]))
+        for k in range(len(out[pos])):
+            vals = [xm[pos][i] for i in left]
+            best = max(vals) if descending else min(vals)
+            out[pos][k] = left.pop(vals.index(best))
+    return np.moveaxis(out, -1, axis)
+
+
 def _var_ref(x, axis, correction, keepdim):
     n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
     m = x.mean(axis=_axes(axis), keepdims=True)
@@ -142,4 +156,12 @@ SPECS = [
     OpSpec("all", _truthy, lambda x, axis, keepdim: (x != 0).all(axis=_axes(axis),
                                                                  keepdims=keepdim),
            attrs={"axis": (1,), "keepdim": True}),
+    OpSpec("argsort", lambda r, d: (distinct(r, d, 3, 4),), _argsort_ref,
+           attrs={"axis": 1, "descending": False}),
+    OpSpec("argsort", lambda r, d: (distinct(r, d, 3, 4),), _argsort_ref, name="descending",
+           attrs={"axis": 0, "descending": True}),
+    OpSpec("argsort", _tied, _argsort_ref, name="stable_ties",
+           attrs={"axis": 1, "descending": True}),
+    OpSpec("argsort", _tied, _argsort_ref, name="stable_ties_ascending",
+           attrs={"axis": 1, "descending": False}),
 ]
