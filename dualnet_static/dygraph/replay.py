@@ -216,8 +216,8 @@ def _emit_spec(opdef, outputs, metas, stops, out_refs) -> tuple:
     flags, and per output (the attribute dict of a fresh Variable of that meta and flags -
     copying it is cheaper than Variable.__init__ -, its ref, and the stem of its name:
     the recorded one, to which _emit appends the step's serial)."""
-    ok = frozenset((grad, flows) for grad in (True, False) for flows in (True, False)
-                   if _stops(metas, grad, flows) == stops)
+    ok = sum(1 << (grad << 1 | flows) for grad in (0, 1) for flows in (0, 1)
+             if _stops(metas, bool(grad), bool(flows)) == stops)  # bit (grad, flows)
     outs = []
     for j, (v, m, st) in enumerate(zip(outputs, metas, stops)):
         if m is None or st is None:
@@ -231,7 +231,15 @@ def _emit_spec(opdef, outputs, metas, stops, out_refs) -> tuple:
         if at and serial.isdigit():  # recorded from outputs a replay made (materialize)
             name = stem
         outs.append((dict(proto.__dict__), out_refs[j], name))
-    return opdef.differentiable and opdef.vjp is not None, ok, tuple(outs)
+    return int(opdef.differentiable and opdef.vjp is not None), ok, tuple(outs)
+
+
+def _same_attrs(raw: dict, attrs: dict) -> bool:
+    """raw == attrs, False where comparing raises (an array attr against a tuple)."""
+    try:
+        return raw == attrs
+    except (TypeError, ValueError):
+        return False
 
 
 _PLAIN = (int, float, str, bool, type(None))
@@ -366,7 +374,7 @@ class Replayer:
                 return self.materialize(block)
         diff, ok, specs = ev[7]
         flows = diff and any(v is not None and not v._stop_gradient for v in inputs)
-        if (_ctx.grad_enabled, flows) not in ok:
+        if not ok >> (_ctx.grad_enabled << 1 | flows) & 1:
             return self.materialize(block)
         return self._emit(opdef, specs, block, consts)
 
@@ -425,15 +433,11 @@ class Replayer:
         return self._fast_match(t, spec, opdef, args, attrs)
 
     def _fast_match(self, t, spec, opdef, args, attrs):
-        """fast() once the event is found: the attrs, then each input."""
+        """fast() once the event is found: the attrs, then each input; then the outputs."""
         cursor = self.cursor
         raw = t.raw_attrs[cursor]
         memo = False
-        try:
-            same = raw is not None and raw == attrs
-        except (TypeError, ValueError):  # e.g. an array attr against a tuple
-            same = False
-        if not same:
+        if raw is None or raw is not attrs and not _same_attrs(raw, attrs):
             if opdef.canon is not None:
                 for a in args:  # canon reads the inputs
                     if a is not None and not isinstance(a, Variable):
@@ -451,7 +455,7 @@ class Replayer:
         if len(ins) != len(args):
             return None
         produced = self.produced
-        flows = False
+        flows = 0
         for a, r in zip(args, ins):
             if r is None:
                 if a is not None:
@@ -468,14 +472,33 @@ class Replayer:
                     not self._match(a, r, None, -1):
                 return None  # a leaf: bound in this step (one of another goes the binder's way)
             if not a._stop_gradient:
-                flows = True
-        if (_ctx.grad_enabled, flows and spec[3]) not in spec[4]:
+                flows = spec[3]
+        if not spec[4] >> (_ctx.grad_enabled << 1 | flows) & 1:
             return None
         if memo:
             # canon is a function of the attrs and the inputs' metas, which matched: these
             # raw attrs give the recorded ones again, so later steps compare them directly
             t.raw_attrs[cursor] = dict(attrs)
-        return self._emit(opdef, spec[5], self.block, None)
+        outs = spec[5]
+        if len(outs) != 1 or outs[0] is None:
+            return self._emit(opdef, outs, self.block, None)
+        proto, ref, stem = outs[0]  # the common case, inlined: one output
+        v = _new_var(Variable)
+        d = v.__dict__
+        d.update(proto)
+        block = self.block
+        names = block.vars
+        name = stem + self.suffix
+        if name in names:
+            name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
+        d["block"] = block
+        d["_name"] = name
+        names[name] = v
+        produced[id(v)] = ref
+        self.outs.append([weakref.ref(v)])
+        self.consts.append(None)
+        self.cursor = cursor + 1
+        return v if opdef.n_out == 1 else (v,)
 
     def _emit(self, opdef, specs, block, consts):
         """The output Variables of a matched op event."""
