@@ -17,6 +17,7 @@ which replay it instead of recording it (replay.py) as long as they do the same.
 from __future__ import annotations
 
 import contextlib
+import operator
 import sys
 from collections import OrderedDict
 
@@ -152,9 +153,17 @@ class Session:
         return tuple((n, self.grad_state.get(n)) for n in names)
 
     def opt_states(self, opt, params=None) -> tuple:
-        params = params if params is not None else opt._parameter_list
-        return tuple(self.grad_state.get(getattr(p, "_origin", p).name)
-                     for p in params or () if not isinstance(p, str))
+        """The gradient states of the parameters an optimizer step updates (the names of the
+        optimizer's own list are kept on it while it holds the same parameters)."""
+        get = self.grad_state.get
+        if params is not None:
+            return tuple([get(name) for name in _param_names(params)])
+        params = opt._parameter_list or ()
+        cached = opt.__dict__.get("_implicit_names")
+        if cached is None or len(cached[0]) != len(params) or \
+                not all(map(operator.is_, cached[0], params)):
+            cached = opt.__dict__["_implicit_names"] = (tuple(params), _param_names(params))
+        return tuple([get(name) for name in cached[1]])
 
     def output_flags(self) -> tuple:
         """(id(var), stop_gradient, explicit) of the user ops' outputs so far (a backward's
@@ -356,6 +365,11 @@ class Session:
             block = self.block()
             for v in carry:
                 _place(v, block)
+
+
+def _param_names(params) -> tuple:
+    """The names of the parameters in `params` (strings skipped)."""
+    return tuple(getattr(p, "_origin", p).name for p in params if not isinstance(p, str))
 
 
 def _place(v: Variable, block) -> None:
