@@ -15,6 +15,9 @@ from .. import random as _random
 def np_dtype(value) -> np.dtype:
     """The NumPy dtype of an array, eager Tensor or static Variable (whose dtype may be a
     dualnet DType)."""
+    dt = getattr(value, "_dtype", None)  # a static Variable keeps its NumPy dtype here
+    if isinstance(dt, np.dtype):
+        return dt
     dt = value.dtype
     return np.dtype(getattr(dt, "np", dt))
 

@@ -234,14 +234,6 @@ def _emit_spec(opdef, outputs, metas, stops, out_refs) -> tuple:
     return int(opdef.differentiable and opdef.vjp is not None), ok, tuple(outs)
 
 
-def _same_attrs(raw: dict, attrs: dict) -> bool:
-    """raw == attrs, False where comparing raises (an array attr against a tuple)."""
-    try:
-        return raw == attrs
-    except (TypeError, ValueError):
-        return False
-
-
 _PLAIN = (int, float, str, bool, type(None))
 
 
@@ -437,7 +429,11 @@ class Replayer:
         cursor = self.cursor
         raw = t.raw_attrs[cursor]
         memo = False
-        if raw is None or raw is not attrs and not _same_attrs(raw, attrs):
+        try:
+            same = raw == attrs  # None (not known yet) is never equal
+        except (TypeError, ValueError):  # e.g. an array attr against a tuple
+            same = False
+        if not same:
             if opdef.canon is not None:
                 for a in args:  # canon reads the inputs
                     if a is not None and not isinstance(a, Variable):
@@ -582,14 +578,17 @@ class Replayer:
         # the step's outputs Python still references (session._live_ids: a replayed step
         # has no Operators, so the block's dict is their only holder here)
         produced, live, live_refs = self.produced, {id(v) for v in want}, set()
+        kept = []  # the live outputs themselves: they move into the next step (Session._retire)
         for v in block.vars.values():
             r = produced.get(id(v))
             if r is not None and (_refcount(v) > _BASE or id(v) in live):
                 live.add(id(v))
+                kept.append(v)
                 if r[0] == "out":
                     live_refs.add(r[1:])
         if live_refs != t.live:
             return None
+        self.kept = kept
         feed = {}
         for name, k in t.feeds:
             leaf = self.leaf_objs[k]()

@@ -234,7 +234,7 @@ class Session:
             if live is not None:  # the step matched its template: its plan ran
                 self.runs += 1
                 self.replays += 1
-                self._retire(live, self.replayer.produced)
+                self._retire_replayed(self.replayer)
                 return
             self.replayer.materialize(block)
         pending = block.ops[self.executed:]
@@ -341,26 +341,32 @@ class Session:
                 del block.vars[name]
                 v.op = None
 
-    def _retire(self, live: set, replayed=None) -> None:
+    def _retire_replayed(self, replayer) -> None:
+        """_retire after a replayed step: its live outputs (replayer.kept, each computed by
+        an op of the step, none by an Operator) move into its program, emptied and reused
+        (no Operator was recorded, so nothing else refers to it)."""
+        carry = [v for v in replayer.kept if v._bound is not None]
+        for v in carry:
+            if not v._stop_gradient:
+                v._graph_freed = True
+        block = self.program.blocks[0]
+        block.vars, block.ops, block._consts = {}, [], {}
+        self._new_program(self.program)
+        for v in carry:
+            _place(v, block)
+
+    def _retire(self, live: set) -> None:
         """RETIRE: drop the step program; the kept values move into a new one as fed
-        leaves (a tensor whose graph is dropped cannot be differentiated again).
-        `replayed`: the ids of a replayed step's op outputs (which have no Operator)."""
+        leaves (a tensor whose graph is dropped cannot be differentiated again)."""
         old = self.program.blocks[0]
         carry = [v for v in old.vars.values() if id(v) in live and v._bound is not None]
         for v in carry:
-            computed = v.op is not None or (replayed is not None and id(v) in replayed)
             v._graph_freed = getattr(v, "_graph_freed", False) or (
-                computed and not v._stop_gradient)
-        if old.ops:
-            for v in old.vars.values():  # break the var <-> op cycles: freed by refcount
-                v.op = None
+                v.op is not None and not v._stop_gradient)
+        for v in old.vars.values():  # break the var <-> op cycles: freed by refcount
+            v.op = None
         old.vars, old.ops, old._consts = {}, [], {}
-        if replayed is not None:
-            # a replayed step recorded no Operator, so nothing refers to its program: the
-            # next step reuses it (emptied) instead of making one
-            self._new_program(self.program)
-        else:
-            self.program = None
+        self.program = None
         if carry:
             block = self.block()
             for v in carry:

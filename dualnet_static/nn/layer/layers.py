@@ -225,8 +225,9 @@ class Layer:
     def __getattr__(self, name: str):
         d = self.__dict__
         for key in ("_parameters", "_sub_layers", "_buffers"):
-            if key in d and name in d[key]:
-                return d[key][name]
+            store = d.get(key)
+            if store is not None and name in store:
+                return store[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
