@@ -282,7 +282,7 @@ def test_wrong_input_shape_names_the_layer_the_shapes_and_the_line():
         net(paddle.to_tensor(np.ones((2, 7), np.float32)))
     msg = str(err.value)
     assert "[2, 7]" in msg and "[12, 16]" in msg  # given input and the layer's weight
-    assert "inner dims 7 != 12" in msg  # what was expected
+    assert "last dim must be 12" in msg  # what was expected
     assert f"in layer {net.fc1.full_name()} (Linear)" in msg
     assert "return self.fc2(F.relu(self.fc1(x)))" in msg  # the user's line
 

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dualnet.ops import apply
 
+from ...framework import in_implicit_mode
+
 from ._utils import bias_shape, channel_last
 
 __all__ = ["linear", "dropout", "dropout2d", "pad", "one_hot", "embedding", "label_smooth"]
 
 
 def linear(x, weight, bias=None, name=None):
-    """x @ weight + bias with Paddle's weight layout [in_features, out_features]."""
+    """x @ weight + bias with Paddle's weight layout [in_features, out_features].
+
+    As in Paddle: a program being built gets matmul + add (what exporters and passes read);
+    dynamic-looking (implicit) mode records the one fused op its run would use anyway (the
+    fuse_linear pass makes the same kernel of the pair), one op less to record per layer."""
+    if in_implicit_mode():
+        return apply("fused_linear", x, weight, bias)
     out = apply("matmul", x, weight)
     return out if bias is None else apply("add", out, bias)
 
