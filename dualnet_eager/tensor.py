@@ -505,16 +505,20 @@ class EagerBinder:
 
 
 def _record(op, args, attrs, out):
-    saved_idx = op.saved_inputs(len(args))
-    saved = tuple(args[i] if i in saved_idx else None for i in range(len(args)))
-    edges = tuple(a._grad_edge() if isinstance(a, Tensor) else None for a in args)
-    outs = (out,) if op.n_out == 1 else tuple(out)
-    node = Node(op, attrs, saved, edges, tuple(None if o is None else o.shape for o in outs))
+    saved = tuple([a if keep else None for a, keep in zip(args, op.saved_mask(len(args)))])
+    edges = tuple([a._grad_edge() if isinstance(a, Tensor) else None for a in args])
+    if op.n_out == 1:
+        outs = (out,)
+        node = Node(op, attrs, saved, edges, (out.shape,))
+    else:
+        outs = tuple(out)
+        node = Node(op, attrs, saved, edges, tuple([None if o is None else o.shape
+                                                    for o in outs]))
     if _state.anomaly:
         record_creation(node)
-    wrapped = tuple(None if o is None else
-                    Tensor._wrap(o, node if o.dtype.kind in "fc" else None, i)
-                    for i, o in enumerate(outs))
+    wrapped = tuple([None if o is None else
+                     Tensor._wrap(o, node if o.dtype.kind in "fc" else None, i)
+                     for i, o in enumerate(outs)])
     if op.saves_out:
         node.out_data = outs
         node.out_versions = tuple(None if w is None else (w._version, 0) for w in wrapped)
@@ -528,3 +532,4 @@ def _device_mismatch(op, args):
 
 
 registry.register_binder(Tensor, EagerBinder())
+registry.register_dtype_of(Tensor, lambda t: t._data.dtype)

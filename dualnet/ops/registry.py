@@ -102,6 +102,15 @@ class OpDef:
             return tuple(range(n_inputs))
         return tuple(i for i in self.saves if isinstance(i, int))
 
+    def saved_mask(self, n_inputs: int) -> tuple:
+        """Per input, whether the vjp gets it (saved_inputs as flags, cached per count)."""
+        masks = self.__dict__.setdefault("_saved_masks", {})
+        mask = masks.get(n_inputs)
+        if mask is None:
+            idx = self.saved_inputs(n_inputs)
+            mask = masks[n_inputs] = tuple(i in idx for i in range(n_inputs))
+        return mask
+
     @property
     def saves_out(self) -> bool:
         return self.saves is not None and "out" in self.saves
@@ -276,6 +285,13 @@ def apply(op, *args, **attrs):
 
 
 _SCALARS = (int, float, bool, complex, np.bool_)
+_DTYPE_OF: dict = {}  # tensor type -> a cheaper dtype getter than its .dtype (register_dtype_of)
+
+
+def register_dtype_of(cls, fn) -> None:
+    """`fn(tensor)` gives the NumPy dtype of a `cls` tensor: promote_args uses it instead of
+    `.dtype` (which a front end may wrap in its own dtype objects)."""
+    _DTYPE_OF[cls] = fn
 
 
 def _is_scalar(a) -> bool:
@@ -291,10 +307,12 @@ def promote_args(op: OpDef, args: tuple, binder) -> tuple:
         a = args[i]
         if a is None:
             continue
-        if _is_scalar(a):
-            has_scalar = True
+        t = type(a)
+        if t in _SCALARS or (t is not np.ndarray and isinstance(a, (np.integer, np.floating))):
+            has_scalar = True  # _is_scalar, inlined: this loop runs for every op
             continue
-        d = a.dtype
+        get = _DTYPE_OF.get(t)
+        d = a.dtype if get is None else get(a)
         if dtype is None:
             dtype = d
         elif d is not dtype and d != dtype:
