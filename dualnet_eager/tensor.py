@@ -11,7 +11,7 @@ from dualnet.ops import registry
 from dualnet.ops.registry import OpError, explain
 
 from .autograd import grad_mode
-from .autograd.engine import AccumulateGrad, Node, record_creation, run_backward
+from .autograd.engine import AccumulateGrad, Node, record_creation
 from ._methods import TensorMethods
 
 _state = grad_mode.state

@@ -11,7 +11,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 
-from dualnet.ops.registry import NotDifferentiableError, OpError, user_frame
+from dualnet.ops.registry import NotDifferentiableError, user_frame
 
 from . import grad_mode
 
