@@ -16,6 +16,8 @@ store it in a persistable variable, `write_to(new_value, persistable_var)` makes
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from dualnet import backend
@@ -25,7 +27,7 @@ from dualnet.ops.registry import OpDef, OpError, infer_metas, user_frame
 from . import unique_name
 from .framework import _ctx, current_block, op_context
 from .operator import Operator, creation_site
-from .variable import Variable
+from .variable import Parameter, Variable
 
 
 class StaticBinder:
@@ -104,6 +106,8 @@ def _as_input(op: OpDef, block, a):
 
 STATIC_BINDER = StaticBinder()
 registry.register_binder(Variable, STATIC_BINDER)
+for _cls in (Variable, Parameter):  # promote_args reads the NumPy dtype, not paddle's wrapper
+    registry.register_dtype_of(_cls, operator.attrgetter("_dtype"))
 
 
 def write_to(value: Variable, target: Variable) -> Variable:
