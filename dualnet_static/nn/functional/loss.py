@@ -13,6 +13,7 @@ from __future__ import annotations
 from dualnet.ops import apply
 from dualnet.ops import loss as L
 
+from ...framework import in_implicit_mode
 from ._utils import np_dtype
 from .common import label_smooth
 
@@ -58,8 +59,14 @@ def cross_entropy(input, label, weight=None, ignore_index=-100, reduction="mean"
         return _soft(input, label, weight, reduction, axis, use_softmax)
     kept_axis = label.ndim == input.ndim  # [N, 1]: reduction='none' keeps the size-1 axis
     if reduction == "mean" and weight is None and ignore_index < 0:
-        loss = L.cross_entropy(input, label, None, ignore_index, "none", axis=axis,
-                               use_softmax=use_softmax)
+        if use_softmax and not kept_axis and in_implicit_mode():
+            # Paddle's dygraph runs one softmax-with-cross-entropy op: record the fused op
+            # the fuse_softmax_ce pass makes of log_softmax + nll_loss (same kernel)
+            loss = apply("log_softmax_nll_loss", input, label, None, axis=axis,
+                         reduction="none", ignore_index=ignore_index)[0]
+        else:
+            loss = L.cross_entropy(input, label, None, ignore_index, "none", axis=axis,
+                                   use_softmax=use_softmax)
         return apply("mean", loss)
     loss = L.cross_entropy(input, label, weight, ignore_index, reduction, axis=axis,
                            use_softmax=use_softmax)
