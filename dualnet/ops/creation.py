@@ -270,6 +270,66 @@ def randint(xp, *, shape, low=0, high=None, dtype="int64", device=None):
         return _random.integers(xp, low, high, shape, dtype)
 
 
+def _bernoulli_infer(x: Meta) -> Meta:
+    if x.dtype.kind != "f":
+        raise TypeError(f"bernoulli expects floating point probabilities, got {x.dtype}")
+    return same(x)
+
+
+@register("bernoulli", infer=_bernoulli_infer, saves=(), differentiable=False, random=True)
+def bernoulli(xp, x):
+    """1 with probability x, else 0, entry by entry, in x's dtype (paddle.bernoulli)."""
+    u = _random.uniform(xp, x.shape, 0.0, 1.0, "float64")
+    return (u < x).astype(x.dtype)
+
+
+def _multinomial_canon(x, num_samples=1, replacement=False) -> dict:
+    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral) \
+            or num_samples <= 0:
+        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+    return {"num_samples": int(num_samples), "replacement": bool(replacement)}
+
+
+def _multinomial_infer(x: Meta, num_samples, replacement) -> Meta:
+    if x.ndim not in (1, 2) or x.dtype.kind != "f":
+        raise ValueError(f"multinomial expects 1-D or 2-D floating point probabilities, got "
+                         f"shape {list(x.shape)} of {x.dtype}")
+    categories = x.shape[-1]
+    if not replacement and categories != -1 and num_samples > categories:
+        raise ValueError(f"multinomial: cannot draw num_samples={num_samples} of {categories} "
+                         f"categories without replacement (input shape {list(x.shape)})")
+    return Meta(x.shape[:-1] + (num_samples,), np.dtype(np.int64))
+
+
+@register("multinomial", infer=_multinomial_infer, canon=_multinomial_canon, saves=(),
+          differentiable=False, random=True)
+def multinomial(xp, x, *, num_samples, replacement):
+    """Category indices (int64) drawn with probabilities proportional to x's last axis
+    (paddle.multinomial). With replacement: inverse CDF of uniform draws; without: the
+    first num_samples to finish exponential races of rates p (probability 0 never
+    finishes)."""
+    p = x.astype(np.float64)
+    if bool((p < 0).any()) or not bool(xp.isfinite(p).all()):
+        raise ValueError("multinomial: probabilities must be finite and non-negative")
+    nonzero = (p > 0).sum(axis=-1)
+    if bool((nonzero == 0).any()):
+        raise ValueError("multinomial: every row of probabilities needs a positive entry")
+    if replacement:
+        u = _random.uniform(xp, x.shape[:-1] + (num_samples,), 0.0, 1.0, "float64")
+        cdf = xp.cumsum(p, axis=-1)
+        cdf = cdf / cdf[..., -1:]
+        index = (u[..., :, None] >= cdf[..., None, :]).sum(axis=-1)
+        return xp.minimum(index, x.shape[-1] - 1).astype(np.int64)
+    if bool((nonzero < num_samples).any()):
+        raise ValueError(f"multinomial: cannot draw num_samples={num_samples} without "
+                         f"replacement from fewer positive categories ({int(nonzero.min())})")
+    # exponential races: category c finishes at E_c / p_c; the first num_samples finishers
+    wait = -xp.log(1.0 - _random.uniform(xp, x.shape, 0.0, 1.0, "float64"))
+    finish = xp.where(p > 0, wait / xp.where(p > 0, p, 1.0), xp.inf)
+    order = xp.argsort(finish, axis=-1, kind="stable")
+    return order[..., :num_samples].astype(np.int64)
+
+
 # ---------------------------------------------------------------- shape_of and assign
 
 

@@ -605,3 +605,55 @@ def pad_grad(xp, g, *, pads, mode):
 @pad_grad.defvjp
 def _pad_grad_vjp(gg, g, out, pads, mode):
     return (pad(gg, pads=pads, mode=mode),)
+
+
+# ---------------------------------------------------------------- value-dependent shapes
+
+
+def _nonzero_infer(x: Meta) -> Meta:
+    return Meta((-1, x.ndim), np.dtype(np.int64))
+
+
+@register("nonzero", infer=_nonzero_infer, differentiable=False, saves=())
+def nonzero(xp, x):
+    """The positions of x's nonzero entries, one row each, in row-major order ([N, ndim]
+    int64; paddle.nonzero, torch.nonzero)."""
+    return xp.argwhere(x).astype(np.int64, copy=False)
+
+
+def _masked_select_infer(x: Meta, mask: Meta) -> Meta:
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_select expects a bool mask, got {mask.dtype}")
+    broadcast_shapes(x.shape, mask.shape)
+    return Meta((-1,), x.dtype)
+
+
+@register("masked_select", infer=_masked_select_infer, saves=(0, 1))
+def masked_select(xp, x, mask):
+    """The entries of x where mask (broadcast with x) is True, flattened ([N])."""
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    return xp.broadcast_to(x, shape)[xp.broadcast_to(mask, shape)]
+
+
+@masked_select.defvjp
+def _masked_select_vjp(g, x, mask, out):
+    return sum_to_like(masked_select_grad(g, x, mask), x), None
+
+
+def _masked_select_grad_infer(g: Meta, x: Meta, mask: Meta) -> Meta:
+    return Meta(broadcast_shapes(x.shape, mask.shape), g.dtype)
+
+
+@register("masked_select_grad", infer=_masked_select_grad_infer, saves=(1, 2))
+def masked_select_grad(xp, g, x, mask):
+    """Zeros of the broadcast shape of x and mask with g written at the True positions (the
+    gradient of masked_select)."""
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    out = xp.zeros(shape, dtype=g.dtype)
+    out[xp.broadcast_to(mask, shape)] = g
+    return out
+
+
+@masked_select_grad.defvjp
+def _masked_select_grad_vjp(gg, g, x, mask, out):
+    return masked_select(gg, mask), None, None

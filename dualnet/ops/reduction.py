@@ -248,6 +248,38 @@ def argsort(xp, x, *, axis, descending):
     return xp.argsort(x, axis=axis, kind="stable").astype(_INT64, copy=False)
 
 
+def _unique_canon(x, axis=None, dtype="int64") -> dict:
+    if axis is not None:
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"unique: axis must be an int or None, got {axis!r}")
+        axis = norm_axis(axis, x.ndim)
+    dtype = np.dtype(dtype).name
+    if dtype not in ("int32", "int64"):
+        raise TypeError(f"unique: dtype must be int32 or int64, got {dtype}")
+    return {"axis": axis, "dtype": dtype}
+
+
+def _unique_infer(x: Meta, axis, dtype):
+    index = np.dtype(dtype)
+    if axis is None:
+        size = -1 if -1 in x.shape else int(np.prod(x.shape))
+        return (Meta((-1,), x.dtype), Meta((-1,), index), Meta((size,), index),
+                Meta((-1,), index))
+    out = x.shape[:axis] + (-1,) + x.shape[axis + 1:]
+    return (Meta(out, x.dtype), Meta((-1,), index), Meta((x.shape[axis],), index),
+            Meta((-1,), index))
+
+
+@register("unique", infer=_unique_infer, canon=_unique_canon, n_out=4, differentiable=False,
+          saves=())
+def unique(xp, x, *, axis, dtype):
+    """(sorted unique values, index of each one's first occurrence, inverse index rebuilding
+    x, counts) of flattened x, or of x's slices along `axis` (paddle.unique)."""
+    out, index, inverse, counts = xp.unique(x, return_index=True, return_inverse=True,
+                                            return_counts=True, axis=axis)
+    return (out, index.astype(dtype), inverse.reshape(-1).astype(dtype), counts.astype(dtype))
+
+
 # ---------------------------------------------------------------- statistics
 
 def _var_canon(x, axis=None, correction=1, keepdim=False) -> dict:

@@ -1,12 +1,12 @@
 """Variable's vocabulary: Python operators and Paddle's Tensor methods, all through `apply`.
 
-The methods are the Paddle functions of `math.py`, `manipulation.py`, `search.py` and
-`linalg.py` (`paddle.reshape(x, shape)` is `x.reshape(shape)`); `paddle.*` exports the same
-functions. A mixin (not code in variable.py) only to keep each file to one concern.
+The methods are the Paddle functions of `math.py`, `manipulation.py`, `search.py`,
+`linalg.py` and `logic.py` (`paddle.reshape(x, shape)` is `x.reshape(shape)`); `paddle.*`
+exports the same functions. A mixin (not code in variable.py) only to keep each file to one concern.
 """
 from __future__ import annotations
 
-from . import linalg, manipulation, math, search
+from . import linalg, logic, manipulation, math, search
 from .operators import OperatorMethods
 from .values import ValueMethods
 
@@ -15,6 +15,7 @@ _METHODS = {
     **{name: getattr(manipulation, name) for name in manipulation.__all__},
     **{name: getattr(search, name) for name in search.__all__},
     **{name: getattr(linalg, name) for name in linalg.__all__ if name != "einsum"},
+    **{name: getattr(logic, name) for name in logic.__all__},
 }
 
 

@@ -20,7 +20,7 @@ from dualnet.ops import apply, registry
 __all__ = [
     "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like",
     "arange", "linspace", "eye", "rand", "randn", "randint", "uniform", "normal", "randperm",
-    "shape", "is_tensor", "assign", "diag",
+    "shape", "is_tensor", "assign", "diag", "meshgrid", "multinomial", "bernoulli",
 ]
 
 
@@ -226,6 +226,17 @@ def randint(low=0, high=None, shape=(1,), dtype=None, name=None):
                    high=_number(high, "high"), dtype=dtype)
 
 
+def multinomial(x, num_samples=1, replacement=False, name=None):
+    """int64 category indices drawn from the (unnormalized, non-negative) probabilities in
+    x's last dim: [num_samples] for 1-D x, [rows, num_samples] for 2-D x."""
+    return apply("multinomial", x, num_samples=num_samples, replacement=replacement)
+
+
+def bernoulli(x, name=None):
+    """1 with probability x, else 0, entry by entry (x's shape and dtype)."""
+    return apply("bernoulli", x)
+
+
 def randperm(n, dtype="int64", name=None):
     """A random permutation of 0 .. n-1: the order sorting n uniform float64 draws."""
     n = _shape([n], "n")[0]
@@ -302,3 +313,26 @@ def diag(x, offset=0, padding_value=0, name=None):
                                  offset).copy()
         return apply("index_select", apply("reshape", x, shape=(-1,)), flat_index, axis=0)
     raise ValueError(f"diag: x must be 1-D or 2-D, got shape {list(x.shape)}")
+
+
+def meshgrid(*args, **kwargs):
+    """Coordinate grids of 1-D tensors with 'ij' indexing: output k has shape
+    [len(args[0]), len(args[1]), ...] and varies along dim k."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    if not args:
+        raise ValueError("meshgrid: at least one tensor is needed")
+    for a in args:
+        if a.ndim != 1:
+            raise ValueError(f"meshgrid: inputs must be 1-D, got shapes "
+                             f"{[list(v.shape) for v in args]}")
+    sizes = tuple(a.shape[0] for a in args)
+    axes = [tuple(d for d in range(len(args)) if d != k) for k in range(len(args))]
+    grids = [apply("unsqueeze", a, axis=axes[k]) if axes[k] else a for k, a in enumerate(args)]
+    if -1 not in sizes:
+        return [apply("broadcast_to", g, shape=sizes) for g in grids]
+    ref = grids[0]
+    for g in grids[1:]:  # zeros of the full (run-time) shape, to broadcast against
+        ref = apply("add", apply("zeros_like", ref, dtype="float32"),
+                    apply("zeros_like", g, dtype="float32"))
+    return [apply("broadcast_like", g, ref) for g in grids]

@@ -38,6 +38,7 @@ NO_EXPORTER = {
     "fused_linear",
     "log_softmax_nll_loss",
     "index_add", "setitem", "randint", "truncated_gaussian_random", "argsort",
+    "nonzero", "masked_select", "masked_select_grad", "unique", "bernoulli", "multinomial",
 }
 
 

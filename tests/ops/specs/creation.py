@@ -83,3 +83,45 @@ SPECS = [
            lambda x: np.array(x.shape, dtype=np.int64)),
     OpSpec("assign", lambda r, d: (randn(r, d, 3, 4),), lambda x: x.copy(), second_order=True),
 ]
+
+
+def ref_bernoulli(x):
+    u = _gen().random(x.shape)
+    return np.array([1.0 if a < p else 0.0 for a, p in zip(u.reshape(-1), x.reshape(-1))],
+                    dtype=x.dtype).reshape(x.shape)
+
+
+def ref_multinomial(x, num_samples=1, replacement=False):
+    """With replacement: the first category whose cumulative share passes each draw.
+    Without: categories ranked by the finish time -log(1 - u) / p, one u each."""
+    rows = np.asarray(x, dtype=np.float64).reshape(-1, x.shape[-1])
+    gen = _gen()
+    if replacement:
+        u = gen.random(x.shape[:-1] + (num_samples,)).reshape(len(rows), num_samples)
+    else:
+        u = gen.random(x.shape).reshape(rows.shape)
+    out = []
+    for p, draws in zip(rows, u):
+        if replacement:
+            shares = np.cumsum(p) / p.sum()
+            out.append([next(c for c in range(len(p)) if a < shares[c] or c == len(p) - 1)
+                        for a in draws])
+        else:
+            finish = [-np.log(1.0 - a) / q if q > 0 else np.inf for q, a in zip(p, draws)]
+            out.append(sorted(range(len(p)), key=lambda c: finish[c])[:num_samples])
+    return np.array(out, dtype=np.int64).reshape(x.shape[:-1] + (num_samples,))
+
+
+def _probs(r, d, *shape):
+    p = r.random(shape) + 0.05
+    p[..., 1] = 0.0  # a category that must never be drawn
+    return p.astype(d)
+
+
+SPECS += [
+    OpSpec("bernoulli", lambda r, d: (r.random((3, 4)).astype(d),), ref_bernoulli, random=True),
+    OpSpec("multinomial", lambda r, d: (_probs(r, d, 3, 5),), ref_multinomial, random=True,
+           attrs={"num_samples": 4, "replacement": False}),
+    OpSpec("multinomial", lambda r, d: (_probs(r, d, 6),), ref_multinomial, random=True,
+           attrs={"num_samples": 9, "replacement": True}, name="replacement"),
+]

@@ -195,3 +195,36 @@ SPECS = [
 SPECS.append(OpSpec("getitem", lambda r, d: (randn(r, d, 2, 3, 4), np.array(1)),
                     lambda x, t, index: x[:, 1], name="zero_dim_int_tensor",
                     attrs={"index": (("slice", None, None, None), ("tensor",))}, grad=(0,)))
+
+
+# ---------------------------------------------------------------- value-dependent shapes
+
+
+def _nonzero_ref(x):
+    rows = [pos for pos in np.ndindex(*x.shape) if x[pos] != 0]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), x.ndim)
+
+
+def _masked_select_ref(x, mask):
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    xb, mb = np.broadcast_to(x, shape), np.broadcast_to(mask, shape)
+    return np.array([xb[pos] for pos in np.ndindex(*shape) if mb[pos]], dtype=x.dtype)
+
+
+def _sparse(r, d, *shape):
+    """Normal samples with about half of the entries exactly zero."""
+    x = randn(r, d, *shape)
+    return np.where(r.random(shape) < 0.5, 0, x).astype(d)
+
+
+SPECS += [
+    OpSpec("nonzero", lambda r, d: (_sparse(r, d, 3, 4),), _nonzero_ref,
+           data_dependent_shape=True),
+    OpSpec("nonzero", lambda r, d: (_sparse(r, d, 2, 3, 2) > 0,), _nonzero_ref, name="bool3d",
+           data_dependent_shape=True),
+    OpSpec("masked_select", lambda r, d: (randn(r, d, 2, 3), _MASK), _masked_select_ref,
+           grad=(0,), second_order=True, covers=("masked_select_grad",),
+           data_dependent_shape=True),
+    OpSpec("masked_select", lambda r, d: (randn(r, d, 1, 3), _MASK), _masked_select_ref,
+           name="broadcast", grad=(0,), second_order=True, data_dependent_shape=True),
+]

@@ -165,3 +165,35 @@ SPECS = [
     OpSpec("argsort", _tied, _argsort_ref, name="stable_ties_ascending",
            attrs={"axis": 1, "descending": False}),
 ]
+
+
+def _unique_ref(x, axis=None, dtype="int64"):
+    """Sorted unique values (or slices along `axis`) by a dictionary of first positions."""
+    items = x.reshape(-1) if axis is None else np.moveaxis(x, axis, 0)
+    keys = [tuple(np.asarray(v).reshape(-1).tolist()) for v in items]
+    first = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    ordered = sorted(first)
+    where = {k: j for j, k in enumerate(ordered)}
+    out = np.stack([items[first[k]] for k in ordered])
+    if axis is not None:
+        out = np.moveaxis(out, 0, axis)
+    index = np.array([first[k] for k in ordered], dtype=dtype)
+    inverse = np.array([where[k] for k in keys], dtype=dtype)
+    counts = np.array([keys.count(k) for k in ordered], dtype=dtype)
+    return out, index, inverse, counts
+
+
+def _repeats(r, d, *shape):
+    return r.integers(0, 3, shape).astype(d)
+
+
+SPECS += [
+    OpSpec("unique", lambda r, d: (_repeats(r, d, 3, 4),), _unique_ref,
+           dtypes=("float32", "int64"), data_dependent_shape=True),
+    OpSpec("unique", lambda r, d: (_repeats(r, d, 4, 2),), _unique_ref, name="axis0",
+           attrs={"axis": 0, "dtype": "int32"}, data_dependent_shape=True),
+    OpSpec("unique", lambda r, d: (_repeats(r, d, 2, 5),), _unique_ref, name="axis-1",
+           attrs={"axis": -1}, data_dependent_shape=True),
+]

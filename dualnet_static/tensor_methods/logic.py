@@ -1,0 +1,31 @@
+"""Paddle's closeness tests (also Variable methods): `paddle.isclose`, `allclose`.
+
+Compositions of elementwise registry ops (NumPy's rule |x - y| <= atol + rtol * |y|; equal
+infinities are close; NaNs only with equal_nan); no gradients (bool results).
+"""
+from __future__ import annotations
+
+from dualnet import dtypes
+from dualnet.ops import apply
+
+__all__ = ["isclose", "allclose"]
+
+
+def isclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False, name=None):
+    """Entry by entry |x - y| <= atol + rtol * |y| (a bool tensor of the broadcast shape)."""
+    kinds = {dtypes.as_np(v.dtype).kind for v in (x, y)}
+    if kinds - {"f"}:
+        raise TypeError(f"isclose: x and y must be floating point, got "
+                        f"{dtypes.as_np(x.dtype)} and {dtypes.as_np(y.dtype)}")
+    bound = apply("add", apply("mul", apply("abs", y), float(rtol)), float(atol))
+    close = apply("less_equal", apply("abs", apply("sub", x, y)), bound)
+    close = apply("logical_or", close, apply("equal", x, y))
+    if equal_nan:
+        both_nan = apply("logical_and", apply("isnan", x), apply("isnan", y))
+        close = apply("logical_or", close, both_nan)
+    return close
+
+
+def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False, name=None):
+    """Whether every entry is close (isclose): a 0-D bool tensor."""
+    return apply("all", isclose(x, y, rtol, atol, equal_nan), axis=None, keepdim=False)
