@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from dualnet import backend, dtypes, random
+from dualnet.ops import registry
 
 from .tensor import Tensor, _to_array
 
@@ -129,27 +130,25 @@ def randint_like(t, low, high=None, dtype=None, device=None) -> Tensor:
     return randint(low, high, tuple(t.shape), dtype=dtype or t.dtype, device=device or t.device)
 
 
+def _created(name: str, requires_grad: bool, **attrs) -> Tensor:
+    """The registry's creation op `name` run now: the kernel the static front end records."""
+    op = registry.get(name)
+    return _make(op.forward(np, **op.canon(**attrs)), None, None, requires_grad)
+
+
 def randperm(n, dtype=None, device=None, requires_grad=False) -> Tensor:
-    xp = _xp(device)
-    return _make(random.permutation(xp, int(n)), dtype or dtypes.int64, None, requires_grad)
+    return _created("randperm", requires_grad, n=n, dtype=dtype or "int64", device=device)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if end is None:
-        start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if dtype is None:
-        dtype = dtypes.get_default_dtype() if any(isinstance(v, float) for v in vals) \
-            else dtypes.int64
-    return _make(_xp(device).arange(*vals, dtype=dtypes.as_np(dtype)), None, None,
-                 requires_grad)
+    return _created("arange", requires_grad, start=start, end=end, step=step, dtype=dtype,
+                    device=device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(_xp(device).linspace(start, end, int(steps), dtype=_default(dtype)), None,
-                 None, requires_grad)
+    return _created("linspace", requires_grad, start=start, end=end, steps=steps, dtype=dtype,
+                    device=device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(_xp(device).eye(int(n), None if m is None else int(m), dtype=_default(dtype)),
-                 None, None, requires_grad)
+    return _created("eye", requires_grad, rows=n, cols=m, dtype=dtype, device=device)

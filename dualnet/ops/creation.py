@@ -143,6 +143,67 @@ def arange(xp, *, start=0, end=None, step=1, dtype="int64", device=None):
         return out.astype(dtype, copy=False)
 
 
+def _count(name: str, n) -> int:
+    n = _scalar(n)
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {n!r}")
+    return int(n)
+
+
+def _eye_canon(rows, cols=None, dtype=None, device=None):
+    rows = _count("rows", rows)
+    return {"rows": rows, "cols": rows if cols is None else _count("cols", cols),
+            "dtype": _dtype(dtype), "device": _device(device)}
+
+
+def _eye_infer(*, rows, cols, dtype, **attrs) -> Meta:
+    return Meta((rows, cols), np.dtype(dtype))
+
+
+@register("eye", infer=_eye_infer, canon=_eye_canon, saves=(), differentiable=False)
+def eye(xp, *, rows, cols, dtype="float32", device=None):
+    """The [rows, cols] identity matrix (torch.eye / paddle.eye)."""
+    xp, ctx = _on(xp, device)
+    with ctx:
+        return xp.eye(rows, cols, dtype=dtype)
+
+
+def _linspace_canon(start, end, steps, dtype=None, device=None):
+    return {"start": float(_scalar(start)), "end": float(_scalar(end)),
+            "steps": _count("steps", steps), "dtype": _dtype(dtype), "device": _device(device)}
+
+
+def _linspace_infer(*, steps, dtype, **attrs) -> Meta:
+    return Meta((steps,), np.dtype(dtype))
+
+
+@register("linspace", infer=_linspace_infer, canon=_linspace_canon, saves=(),
+          differentiable=False)
+def linspace(xp, *, start, end, steps, dtype="float32", device=None):
+    """`steps` evenly spaced values from start to end, both included (computed in float64,
+    then cast: torch.linspace / paddle.linspace)."""
+    xp, ctx = _on(xp, device)
+    with ctx:
+        return xp.linspace(start, end, steps, dtype=np.float64).astype(dtype, copy=False)
+
+
+def _randperm_canon(n, dtype="int64", device=None):
+    return {"n": _count("n", n), "dtype": _dtype(dtype, "int64"), "device": _device(device)}
+
+
+def _randperm_infer(*, n, dtype, **attrs) -> Meta:
+    return Meta((n,), np.dtype(dtype))
+
+
+@register("randperm", infer=_randperm_infer, canon=_randperm_canon, saves=(),
+          differentiable=False, random=True)
+def randperm(xp, *, n, dtype="int64", device=None):
+    """A random permutation of 0 .. n-1 from dualnet's generator (torch / paddle.randperm)."""
+    xp, ctx = _on(xp, device)
+    with ctx:
+        return _random.permutation(xp, n).astype(dtype, copy=False)
+
+
 # ---------------------------------------------------------------- random arrays
 
 

@@ -1,7 +1,7 @@
 """Paddle's tensor-creation functions: `paddle.zeros`, `full`, `arange`, `rand`, `eye`, ...
 
-They record registry ops (fill_constant, arange, uniform_random, gaussian_random, randint,
-argsort, ...) into the current block: the guarded program in explicit mode, the default main
+They record registry ops (fill_constant, arange, eye, linspace, uniform_random, randint,
+randperm, ...) into the current block: the guarded program in explicit mode, the default main
 program under enable_static(), the step program in implicit mode. Ops without inputs get the
 static binder explicitly (`_record`), since no argument picks it. `dtype=None` resolves to the
 default dtype when the call is made, so a step recorded after `paddle.set_default_dtype`
@@ -145,27 +145,20 @@ def arange(start=0, end=None, step=1, dtype=None, name=None):
 
 
 def linspace(start, stop, num, dtype=None, name=None):
-    """`num` evenly spaced values from start to stop (both included), computed in float64
-    (start + i * step, the last one exactly `stop`) and cast to `dtype`."""
+    """`num` evenly spaced values from start to stop (both included; the registry's linspace,
+    computed in float64 and cast to `dtype`)."""
     start, stop = float(_number(start, "start")), float(_number(stop, "stop"))
     num = _number(num, "num")
     if isinstance(num, bool) or not isinstance(num, numbers.Integral) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
-    dtype = _dtype(dtype)
-    if num <= 1:
-        return _record("fill_constant", shape=(num,), value=start, dtype=dtype)
-    step = (stop - start) / (num - 1)
-    head = apply("add", apply("mul", _record("arange", start=0, end=num - 1, step=1,
-                                             dtype="float64"), step), start)
-    last = _record("fill_constant", shape=(1,), value=stop, dtype="float64")
-    return _cast(apply("concat", head, last, axis=0), dtype)
+    return _record("linspace", start=start, end=stop, steps=num, dtype=_dtype(dtype))
 
 
 def eye(num_rows, num_columns=None, dtype=None, name=None):
     """The [num_rows, num_columns] identity matrix (square when num_columns is None)."""
     rows = _shape([num_rows], "num_rows")[0]
     cols = rows if num_columns is None else _shape([num_columns], "num_columns")[0]
-    return _band(rows, cols, 0, _dtype(dtype))
+    return _record("eye", rows=rows, cols=cols, dtype=_dtype(dtype))
 
 
 def _band(rows: int, cols: int, offset: int, dtype: str):
@@ -238,10 +231,8 @@ def bernoulli(x, name=None):
 
 
 def randperm(n, dtype="int64", name=None):
-    """A random permutation of 0 .. n-1: the order sorting n uniform float64 draws."""
-    n = _shape([n], "n")[0]
-    keys = _record("uniform_random", shape=(n,), low=0.0, high=1.0, dtype="float64")
-    return _cast(apply("argsort", keys, axis=0, descending=False), _dtype(dtype, "int64"))
+    """A random permutation of 0 .. n-1 (dualnet's generator: paddle.seed reproduces it)."""
+    return _record("randperm", n=_shape([n], "n")[0], dtype=_dtype(dtype, "int64"))
 
 
 # ---------------------------------------------------------------- tensors

@@ -337,3 +337,20 @@ def test_shape_from_an_explicit_variable_is_a_clear_error():
 def test_dtype_names_follow_paddle():
     assert dtypes.as_np(paddle.arange(3.0).dtype) == np.float32
     assert paddle.randint(0, 3, [2], dtype="int32").dtype == paddle.int32
+
+
+def test_creation_matches_the_eager_front_end():
+    """Both styles run the registry's creation ops: the same values, and the same
+    permutation from the same seed."""
+    import dualnet_eager as torch
+
+    pairs = [(paddle.arange(0.0, 1.0, 0.1), torch.arange(0.0, 1.0, 0.1)),
+             (paddle.linspace(-1, 2, 7), torch.linspace(-1, 2, 7)),
+             (paddle.eye(3, 5), torch.eye(3, 5))]
+    for got, want in pairs:
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        assert got.numpy().dtype == want.numpy().dtype
+    paddle.seed(7)
+    static_perm = paddle.randperm(10).numpy()
+    torch.manual_seed(7)
+    np.testing.assert_array_equal(static_perm, torch.randperm(10).numpy())

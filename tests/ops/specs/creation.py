@@ -28,6 +28,24 @@ def ref_arange(start=0, end=None, step=1, dtype=None, device=None):
     return np.array([start + i * step for i in range(max(n, 0))], dtype=np.float64).astype(dtype)
 
 
+def ref_eye(rows, cols=None, dtype="float32", device=None):
+    cols = rows if cols is None else cols
+    return np.array([[1 if i == j else 0 for j in range(cols)] for i in range(rows)],
+                    dtype=dtype).reshape(rows, cols)
+
+
+def ref_linspace(start, end, steps, dtype="float32", device=None):
+    if steps == 1:
+        return np.array([start], dtype=dtype)
+    step = (end - start) / (steps - 1)
+    return np.array([start + i * step for i in range(steps - 1)] + [end],
+                    dtype=np.float64).astype(dtype)
+
+
+def ref_randperm(n, dtype="int64", device=None):
+    return _gen().permutation(n).astype(dtype)
+
+
 def ref_uniform(shape, low=0.0, high=1.0, dtype="float32", device=None):
     return _gen().random(shape).astype(dtype) * (high - low) + low
 
@@ -79,6 +97,16 @@ SPECS = [
                                "dtype": "float64"}, name="far-tail", rtol=1e-6),
     OpSpec("randint", lambda r, d: (), ref_randint, dtypes=("float32",), random=True,
            attrs={"shape": (3, 3), "low": -5, "high": 5, "dtype": "int64"}),
+    OpSpec("eye", lambda r, d: (), ref_eye, dtypes=("float32",),
+           attrs={"rows": 3, "cols": 5, "dtype": "float32"}),
+    OpSpec("eye", lambda r, d: (), ref_eye, dtypes=("float32",),
+           attrs={"rows": 4, "dtype": "int64"}, name="square"),
+    OpSpec("linspace", lambda r, d: (), ref_linspace, dtypes=("float32",),
+           attrs={"start": -1.0, "end": 2.0, "steps": 7, "dtype": "float32"}),
+    OpSpec("linspace", lambda r, d: (), ref_linspace, dtypes=("float32",),
+           attrs={"start": 3, "end": 3, "steps": 1, "dtype": "float64"}, name="one"),
+    OpSpec("randperm", lambda r, d: (), ref_randperm, dtypes=("float32",), random=True,
+           attrs={"n": 9, "dtype": "int64"}),
     OpSpec("shape_of", lambda r, d: (randn(r, d, 2, 3, 4),),
            lambda x: np.array(x.shape, dtype=np.int64)),
     OpSpec("assign", lambda r, d: (randn(r, d, 3, 4),), lambda x: x.copy(), second_order=True),
