@@ -72,7 +72,6 @@ class Session:
     def _new_log(self) -> None:
         self.log: list = []
         self.log_ok = True  # False: this step uses something replay does not reproduce
-        self.logged_ops = 0  # user ops in the log
         self.internal = 0  # > 0 inside backward() / an optimizer step: their ops are not logged
         self.internal_ids: set = set()  # ids of the ops backward() / step() appended
         self.program_runs = 0
@@ -128,7 +127,6 @@ class Session:
         if self.internal:
             self.internal_ids.add(id(op))
             return
-        self.logged_ops += 1
         if stops is None:
             stops = tuple(None if v is None else (v._stop_gradient, v._stop_explicit)
                           for v in op.outputs)

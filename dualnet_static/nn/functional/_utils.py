@@ -1,10 +1,9 @@
 """Small helpers shared by the functional modules: data-format transposes and dtype casts."""
 from __future__ import annotations
 
-import numpy as np
-
 from dualnet import dtypes
 from dualnet.ops import apply
+from dualnet.ops.nn import np_dtype  # noqa: F401 (the functional modules import it from here)
 
 CHANNEL_LAST = ("NHWC", "NLC", "NDHWC", "NWC")
 CHANNEL_FIRST = ("NCHW", "NCL", "NCDHW", "NC", "NCW")
@@ -30,11 +29,6 @@ def to_channel_last(x):
     """(N, C, ...) -> (N, ..., C)."""
     perm = (0,) + tuple(range(2, x.ndim)) + (1,)
     return apply("transpose", x, perm=perm)
-
-
-def np_dtype(x) -> np.dtype:
-    dtype = getattr(x, "_dtype", None)  # a Variable's NumPy dtype
-    return dtype if isinstance(dtype, np.dtype) else dtypes.as_np(x.dtype)
 
 
 def cast_to(x, dtype):
