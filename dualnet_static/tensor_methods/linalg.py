@@ -7,6 +7,7 @@ rules.
 from __future__ import annotations
 
 from dualnet.ops import apply
+from dualnet.ops import composite as C
 from dualnet.ops.common import norm_axis
 from dualnet.ops.indexing import parse_index
 
@@ -37,10 +38,9 @@ def dot(x, y, name=None):
 
 
 def outer(x, y, name=None):
-    """[n] x [m] -> [n, m] (inputs of other ranks are flattened first)."""
-    x = apply("reshape", x, shape=(-1, 1))
-    y = apply("reshape", y, shape=(1, -1))
-    return apply("mul", x, y)
+    """[n] x [m] -> [n, m] (inputs of other ranks are flattened first): the core's outer,
+    as torch.outer."""
+    return C.outer(apply("reshape", x, shape=(-1,)), apply("reshape", y, shape=(-1,)))
 
 
 def einsum(equation, *operands):
