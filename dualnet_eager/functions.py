@@ -103,10 +103,11 @@ def where(condition, input=None, other=None):
 
 
 def nonzero(input, as_tuple=False):
-    idx = input._xp().nonzero(input._data)
+    """[N, ndim] int64 positions (the registry's nonzero), or one [N] tensor per dim."""
+    out = apply("nonzero", input)
     if as_tuple:
-        return tuple(Tensor._wrap(i) for i in idx)
-    return Tensor._wrap(input._xp().stack(idx, axis=1))
+        return tuple(out[:, d] for d in range(out.shape[1]))
+    return out
 
 
 def eq(input, other):
@@ -150,7 +151,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return Tensor._wrap(input._xp().isclose(input._data, other._data, rtol, atol, equal_nan))
+    return apply("isclose", input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 # ---------------------------------------------------------------- reductions

@@ -458,6 +458,22 @@ def _where_vjp(g, cond, x, y, out):
 
 # ---------------------------------------------------------------- comparisons (bool, no grad)
 
+def _isclose_canon(x, y, *, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return {"rtol": float(rtol), "atol": float(atol), "equal_nan": bool(equal_nan)}
+
+
+def _isclose_infer(x: Meta, y: Meta, **attrs) -> Meta:
+    return bool_binary_infer(x, y)
+
+
+@register("isclose", infer=_isclose_infer, canon=_isclose_canon, promote=True,
+          differentiable=False, saves=())
+def isclose(xp, x, y, *, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|x - y| <= atol + rtol * |y| entry by entry (equal infinities close; NaNs close to
+    each other only with equal_nan): torch.isclose / paddle.isclose."""
+    return xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
 @register("equal", infer=bool_binary_infer, promote=True, differentiable=False, saves=())
 def equal(xp, x, y):
     return xp.equal(x, y)

@@ -1,7 +1,7 @@
 """Paddle's closeness tests (also Variable methods): `paddle.isclose`, `allclose`.
 
-Compositions of elementwise registry ops (NumPy's rule |x - y| <= atol + rtol * |y|; equal
-infinities are close; NaNs only with equal_nan); no gradients (bool results).
+The registry's isclose (NumPy's rule |x - y| <= atol + rtol * |y|; equal infinities are
+close; NaNs only with equal_nan), shared with torch.isclose; no gradients (bool results).
 """
 from __future__ import annotations
 
@@ -12,18 +12,13 @@ __all__ = ["isclose", "allclose"]
 
 
 def isclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False, name=None):
-    """Entry by entry |x - y| <= atol + rtol * |y| (a bool tensor of the broadcast shape)."""
+    """Entry by entry |x - y| <= atol + rtol * |y| (a bool tensor of the broadcast shape; the
+    registry's isclose, as torch.isclose)."""
     kinds = {dtypes.as_np(v.dtype).kind for v in (x, y)}
     if kinds - {"f"}:
         raise TypeError(f"isclose: x and y must be floating point, got "
                         f"{dtypes.as_np(x.dtype)} and {dtypes.as_np(y.dtype)}")
-    bound = apply("add", apply("mul", apply("abs", y), float(rtol)), float(atol))
-    close = apply("less_equal", apply("abs", apply("sub", x, y)), bound)
-    close = apply("logical_or", close, apply("equal", x, y))
-    if equal_nan:
-        both_nan = apply("logical_and", apply("isnan", x), apply("isnan", y))
-        close = apply("logical_or", close, both_nan)
-    return close
+    return apply("isclose", x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False, name=None):

@@ -39,7 +39,7 @@ NO_EXPORTER = {
     "log_softmax_nll_loss",
     "index_add", "setitem", "randint", "truncated_gaussian_random", "argsort",
     "nonzero", "masked_select", "masked_select_grad", "unique", "bernoulli", "multinomial",
-    "eye", "linspace", "randperm",
+    "eye", "linspace", "randperm", "isclose",
 }
 
 

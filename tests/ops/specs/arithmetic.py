@@ -29,6 +29,31 @@ def _erf_ref(x):
     return np.vectorize(math.erf, otypes=[np.float64])(x)
 
 
+def _near(r, d):
+    """Operands equal, within tolerance, far apart, infinite and NaN in places."""
+    x = randn(r, d, 3, 4)
+    y = x + (r.standard_normal((3, 4)) * 1e-4).astype(d)
+    y[0] = x[0] + 1.0
+    x[1, 0] = y[1, 0] = np.inf
+    x[1, 1], y[1, 1] = np.inf, -np.inf
+    x[1, 2] = y[1, 2] = np.nan
+    x[1, 3] = np.nan
+    return x, y
+
+
+def _ref_isclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
+    out = np.zeros(x.shape, dtype=bool)
+    for i in np.ndindex(x.shape):
+        a, b = float(x[i]), float(y[i])
+        if np.isnan(a) or np.isnan(b):
+            out[i] = equal_nan and np.isnan(a) and np.isnan(b)
+        elif np.isinf(a) or np.isinf(b):
+            out[i] = a == b
+        else:
+            out[i] = abs(a - b) <= atol + rtol * abs(b)
+    return out
+
+
 def _ties(r, d):
     """Two operands equal in some places (gradients split 1/2 each, like finite differences)."""
     x, y = randn(r, d, 3, 4), randn(r, d, 3, 4)
@@ -95,6 +120,9 @@ SPECS += [
            grad=(1, 2)),
     OpSpec("where", lambda r, d: (_cond(r, 3, 1), randn(r, d, 3, 4), randn(r, d, 4)), np.where,
            name="broadcast", grad=(1, 2)),
+    OpSpec("isclose", _near, _ref_isclose, attrs={"rtol": 1e-3, "atol": 1e-4}),
+    OpSpec("isclose", _near, _ref_isclose, name="equal_nan",
+           attrs={"rtol": 1e-3, "atol": 1e-4, "equal_nan": True}),
     OpSpec("equal", _ties, lambda x, y: x == y),
     OpSpec("not_equal", _ties, lambda x, y: x != y),
     OpSpec("less", lambda r, d: (randn(r, d, 3, 4), randn(r, d, 4)), lambda x, y: x < y),
