@@ -124,21 +124,18 @@ def default_strategy() -> BuildStrategy:
     return strategy
 
 
+# the graph passes in the order they run (memory planning runs later, on the plan's steps)
+GRAPH_PASSES = (
+    ("constant_folding", constant_folding.run),
+    ("fuse_softmax_ce", fuse_softmax_ce.run),
+    ("fuse_linear", fuse_linear.run_linear),
+    ("fold_conv_bn", fold_batch_norm.run),
+    ("fuse_conv_bias", fuse_linear.run_conv),
+    ("fuse_conv_pool", fuse_linear.run_conv_pool),
+    ("fuse_elewise_add_act_ops", fuse_elementwise.run),
+)
+
+
 def optimize(graph: Graph, strategy: BuildStrategy) -> dict:
     """Run the graph passes the strategy enables; returns {pass: ops removed or fused}."""
-    stats = {}
-    if strategy.constant_folding:
-        stats["constant_folding"] = constant_folding.run(graph)
-    if strategy.fuse_softmax_ce:
-        stats["fuse_softmax_ce"] = fuse_softmax_ce.run(graph)
-    if strategy.fuse_linear:
-        stats["fuse_linear"] = fuse_linear.run_linear(graph)
-    if strategy.fold_conv_bn:
-        stats["fold_conv_bn"] = fold_batch_norm.run(graph)
-    if strategy.fuse_conv_bias:
-        stats["fuse_conv_bias"] = fuse_linear.run_conv(graph)
-    if strategy.fuse_conv_pool:
-        stats["fuse_conv_pool"] = fuse_linear.run_conv_pool(graph)
-    if strategy.fuse_elewise_add_act_ops:
-        stats["fuse_elewise_add_act_ops"] = fuse_elementwise.run(graph)
-    return stats
+    return {name: run(graph) for name, run in GRAPH_PASSES if getattr(strategy, name)}
