@@ -475,26 +475,7 @@ class Replayer:
             # canon is a function of the attrs and the inputs' metas, which matched: these
             # raw attrs give the recorded ones again, so later steps compare them directly
             t.raw_attrs[cursor] = dict(attrs)
-        outs = spec[5]
-        if len(outs) != 1 or outs[0] is None:
-            return self._emit(opdef, outs, self.block, None)
-        proto, ref, stem = outs[0]  # the common case, inlined: one output
-        v = _new_var(Variable)
-        d = v.__dict__
-        d.update(proto)
-        block = self.block
-        names = block.vars
-        name = stem + self.suffix
-        if name in names:
-            name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
-        d["block"] = block
-        d["_name"] = name
-        names[name] = v
-        produced[id(v)] = ref
-        self.outs.append([weakref.ref(v)])
-        self.consts.append(None)
-        self.cursor = cursor + 1
-        return v if opdef.n_out == 1 else (v,)
+        return self._emit(opdef, spec[5], self.block, None)
 
     def _emit(self, opdef, specs, block, consts):
         """The output Variables of a matched op event."""
