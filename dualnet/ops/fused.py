@@ -113,7 +113,7 @@ def _product(xp, out, x, w, transpose_w: bool):
             return w @ x
         if x.ndim > 2:
             lead = x.shape[:-1]
-            y = x.reshape(math.prod(lead), x.shape[-1]) @ w.T
+            y = gemm(xp, x.reshape(math.prod(lead), x.shape[-1]), w.T)
             return y.reshape(lead + w.shape[:1])
         w = w.T
     elif x.ndim > 2 and x.flags.c_contiguous:

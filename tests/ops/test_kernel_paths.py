@@ -74,9 +74,15 @@ def test_gemm_matches_float64(row_blocks, m, k, n):
     out = np.full((m, n), np.nan, np.float32)
     assert linalg.gemm(np, x, y, out=out) is out
     np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)
-    # a transposed operand takes one GEMM, whatever the setting
-    np.testing.assert_allclose(linalg.gemm(np, x, np.asfortranarray(y)), want, rtol=1e-4,
-                               atol=1e-4)
+    # a transposed row-major y (linear's x @ w.T) takes the same path
+    yt = np.ascontiguousarray(y.T).T
+    np.testing.assert_allclose(linalg.gemm(np, x, yt), want, rtol=1e-4, atol=1e-4)
+    out = np.full((m, n), np.nan, np.float32)
+    assert linalg.gemm(np, x, yt, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)
+    # neither row- nor column-major: NumPy's matmul copes
+    strided = np.ascontiguousarray(np.repeat(y, 2, axis=1))[:, ::2]
+    np.testing.assert_allclose(linalg.gemm(np, x, strided), want, rtol=1e-4, atol=1e-4)
 
 
 def test_matmul_fused_linear_and_out_kernel_agree_bit_for_bit(row_blocks):
@@ -94,6 +100,26 @@ def test_matmul_fused_linear_and_out_kernel_agree_bit_for_bit(row_blocks):
     np.testing.assert_array_equal(_bits(out_kernel(np, np.empty_like(plain), x, w)), _bits(plain))
     lead = get("matmul").forward(np, x.reshape(4, 25, 300), w)
     np.testing.assert_array_equal(_bits(lead.reshape(100, 100)), _bits(plain))
+
+
+def test_linear_layouts_agree_bit_for_bit(row_blocks):
+    """linear (w [out, in]), fused_linear(transpose_w) and matmul(transpose_y) + add all take
+    gemm's path for x @ w.T, so fusing linear's ops keeps its bits, with or without a batch."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 784)).astype(np.float32)
+    w = rng.standard_normal((128, 784)).astype(np.float32)
+    b = rng.standard_normal(128).astype(np.float32)
+    want = x.astype(np.float64) @ w.T.astype(np.float64) + b
+    lin = get("linear").forward(np, x, w, b)
+    np.testing.assert_allclose(lin, want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(
+        _bits(get("fused_linear").forward(np, x, w, b, transpose_w=True)), _bits(lin))
+    np.testing.assert_array_equal(
+        _bits(get("matmul").forward(np, x, w, transpose_y=True) + b), _bits(lin))
+    batched = get("linear").forward(np, x.reshape(8, 8, 784), w, b)
+    np.testing.assert_array_equal(_bits(batched.reshape(64, 128)), _bits(lin))
+    fused3 = get("fused_linear").forward(np, x.reshape(8, 8, 784), w, b, transpose_w=True)
+    np.testing.assert_array_equal(_bits(fused3.reshape(64, 128)), _bits(lin))
 
 
 # ---------------------------------------------------------------- conv2d: columns and GEMMs
