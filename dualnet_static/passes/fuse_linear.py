@@ -2,6 +2,8 @@
 
     matmul(x, w) | linear(x, w, None) -> add(., b) -> relu | tanh | sigmoid
         => fused_linear(x, w, b; transpose_w, activation)
+    fused_linear(x, w, b; activation none) -> relu | tanh | sigmoid   (implicit mode records
+        F.linear as fused_linear)  => fused_linear(x, w, b; transpose_w, activation)
     conv2d(x, w) -> add(., b) -> relu | tanh | sigmoid  => fused_conv2d(x, w, b; ..., activation)
     fused_conv2d(x, w, b; activation relu | none, b per channel) -> max_pool2d
         => fused_conv2d_max_pool2d(x, w, b; ..., pool_*)   (the epilogue after the pooling)
@@ -25,7 +27,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
 
 def run_linear(graph: Graph) -> int:
-    return rewrite_each(graph, ("matmul", "linear"), _fuse_linear)
+    return rewrite_each(graph, ("matmul", "linear", "fused_linear"), _fuse_linear)
 
 
 def run_conv(graph: Graph) -> int:
@@ -42,6 +44,11 @@ def _fuse_linear(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
         if node.attrs.get("transpose_x"):
             return
         transpose_w, bias = bool(node.attrs.get("transpose_y")), NONE
+    elif node.type == "fused_linear":
+        if node.attrs.get("activation") != "none":
+            return
+        x, w, bias = node.ins
+        transpose_w = bool(node.attrs.get("transpose_w"))
     else:
         x, w, bias = node.ins
         transpose_w = True

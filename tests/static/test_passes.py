@@ -60,12 +60,14 @@ def mlp(layout="paddle", activation="relu", n_in=12, hidden=8, classes=5, moment
         y = static.data("y", [None], "int64")
         h = x
         for i, (a, b) in enumerate(((n_in, hidden), (hidden, classes))):
-            shape = [a, b] if layout == "paddle" else [b, a]
+            shape = [b, a] if layout == "torch" else [a, b]
             w = static.create_parameter(shape, "float32", name=f"fc{i}.w")
             bias = static.create_parameter([b], "float32", name=f"fc{i}.b", is_bias=True,
                                            default_initializer=_uniform(0.1))
             if layout == "paddle":
                 h = apply("add", apply("matmul", h, w), bias)
+            elif layout == "fused":  # what implicit mode records for Paddle's F.linear
+                h = apply("fused_linear", h, w, bias)
             else:
                 h = apply("linear", h, w, bias)
             if i == 0:
@@ -266,6 +268,27 @@ def test_fuse_linear_training_is_bit_identical(exe, layout, activation):
                               else ("linear", activation))
     assert_same_training(exe, main, startup, [loss], strategy("fuse_linear"), strategy(),
                          feeds)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_recorded_fused_linear_takes_the_activation(exe, activation):
+    """Implicit mode records F.linear as fused_linear: the pass folds the activation after it
+    in, so an implicit step runs the plan its explicit program gets."""
+    main, startup, loss = mlp("fused", activation)
+    feeds = [_feed(seed=k) for k in range(2)]
+    types = plan_types(exe, main, feeds[0], [loss], strategy("fuse_linear"))
+    assert types.count("fused_linear") == 2 and activation not in types
+    plan = exe._get_plan(compiled(main, "fuse_linear"), list(feeds[0]), [loss])
+    fused = [op for op in plan.step_ops if op is not None and op.type == "fused_linear"]
+    assert fused[0].attrs == {"transpose_w": False, "activation": activation}
+    assert fused[0].fused == ("fused_linear", activation)
+    assert fused[1].attrs["activation"] == "none"
+    assert_same_training(exe, main, startup, [loss], strategy("fuse_linear"), strategy(),
+                         feeds)
+    # its value fetched, the activation stays apart
+    pre = main.global_block().ops[0].outputs[0]
+    types = plan_types(exe, main, feeds[0], [loss, pre], strategy("fuse_linear"))
+    assert activation in types
 
 
 def test_fetched_intermediate_is_not_fused_away(exe):
