@@ -480,6 +480,22 @@ class Replayer:
     def _emit(self, opdef, specs, block, consts):
         """The output Variables of a matched op event."""
         names, produced = block.vars, self.produced
+        if len(specs) == 1 and specs[0] is not None:  # one output: most ops, spelt out
+            spec = specs[0]
+            v = _new_var(Variable)
+            d = v.__dict__
+            d.update(spec[0])
+            name = spec[2] + self.suffix
+            if name in names:
+                name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
+            d["block"] = block
+            d["_name"] = name
+            names[name] = v
+            produced[id(v)] = spec[1]
+            self.outs.append([weakref.ref(v)])
+            self.consts.append(consts)
+            self.cursor += 1
+            return v if opdef.n_out == 1 else (v,)
         outs, refs = [], []
         for spec in specs:
             if spec is None:

@@ -26,6 +26,7 @@ from . import storage
 
 _first_cap = re.compile("(.)([A-Z][a-z]+)")
 _all_cap = re.compile("([a-z])([A-Z])")
+_MISSING = object()
 
 
 def camel_to_snake(name: str) -> str:
@@ -223,11 +224,20 @@ class Layer:
             self.__dict__[key].pop(name, None)
 
     def __getattr__(self, name: str):
-        d = self.__dict__
-        for key in ("_parameters", "_sub_layers", "_buffers"):
-            store = d.get(key)
-            if store is not None and name in store:
-                return store[name]
+        d = self.__dict__  # unrolled: a parameter or sub-layer is read per op in a forward
+        store = d.get("_parameters")
+        if store is not None:
+            value = store.get(name, _MISSING)
+            if value is not _MISSING:
+                return value
+        store = d.get("_sub_layers")
+        if store is not None:
+            value = store.get(name, _MISSING)
+            if value is not _MISSING:
+                return value
+        store = d.get("_buffers")
+        if store is not None and name in store:
+            return store[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
