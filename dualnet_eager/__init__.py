@@ -18,6 +18,8 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .functions import *  # noqa: F401,F403
 from .functions import max, min, sum, abs, round, all, any, pow  # noqa: F401  (shadow builtins)
+from ._search import *  # noqa: F401,F403
+from ._mathx import *  # noqa: F401,F403
 from . import cuda  # noqa: F401
 
 float32 = float = _dtypes.float32
@@ -43,7 +45,7 @@ def _lazy(name):
 
 def __getattr__(name):
     # nn, optim, utils import lazily so `import dualnet_eager` stays light.
-    if name in ("nn", "optim", "utils"):
+    if name in ("nn", "optim", "utils", "linalg"):
         return _lazy(name)
     if name in ("save", "load"):
         return getattr(_lazy("serialization"), name)

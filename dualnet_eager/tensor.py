@@ -12,7 +12,9 @@ from dualnet.ops.registry import OpError, explain
 
 from .autograd import grad_mode
 from .autograd.engine import AccumulateGrad, Node, record_creation
+from ._mathx import MathMethods
 from ._methods import TensorMethods
+from ._search import SearchMethods
 
 _state = grad_mode.state
 
@@ -29,7 +31,7 @@ class _Tracing(threading.local):
 tracing = _Tracing()
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, SearchMethods, MathMethods):
     """A multi-dimensional array with autograd, in PyTorch's style."""
 
     __slots__ = ("_data", "_requires_grad", "grad", "_node", "_out_idx", "_version", "_hooks",

@@ -1,0 +1,2 @@
+"""Matrix functions (registered on import): decompositions, inverses and solves."""
+from __future__ import annotations

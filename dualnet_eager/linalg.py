@@ -1,0 +1,2 @@
+"""torch.linalg (imported lazily as `torch.linalg`)."""
+from __future__ import annotations

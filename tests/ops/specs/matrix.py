@@ -1,0 +1,2 @@
+"""Specs of dualnet/ops/matrix.py."""
+SPECS: list = []

@@ -1,0 +1,2 @@
+"""Specs of dualnet/ops/sorting.py."""
+SPECS: list = []
