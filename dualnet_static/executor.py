@@ -25,7 +25,7 @@ from dualnet import backend
 from .compiler import Plan, analyze
 from .passes import BuildStrategy, default_strategy
 from .framework import Program, default_main_program
-from .place import to_place
+from .place import _current as _current_place, to_place
 from .scope import LoDTensor, ScopeVar, global_scope
 from .variable import Variable
 
@@ -130,8 +130,11 @@ class Executor:
             use_program_cache: bool = False, use_prune: bool = False, return_merged=True):
         """Run `program` (default main) with `feed` {name: array} and return the values of
         `fetch_list` (Variables or names) as NumPy arrays (LoDTensors if not return_numpy)."""
-        strategy = _strategy_of(program)
-        program = _as_program(program)
+        if type(program) is Program:
+            strategy = None
+        else:
+            strategy = _strategy_of(program)
+            program = _as_program(program)
         scope = scope if scope is not None else global_scope()
         if getattr(program, "lr_scheduler", None) is not None:  # keep a scheduler's lr current
             from .optimizer.lr import sync_program_lr
@@ -142,11 +145,9 @@ class Executor:
             raise TypeError(f"feed must be a dict {{name: array}}, got {type(feed).__name__}")
         feed = {k.name if isinstance(k, Variable) else k: v for k, v in feed.items()}
         plan, fetch_vars = _CACHE.lookup(program, tuple(feed), fetch_list, self.place, strategy)
-        arrays = {name: _check_feed(name, feed[name], shape, dtype, self.place)
-                  for name, shape, dtype in plan.feed_checks}
-        outs = plan.run(arrays, scope)
+        outs = plan.run(_check_feeds(plan, feed, self.place), scope)
         if return_numpy:
-            return [backend.to_numpy(o) for o in outs]
+            return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
         return [_as_tensor(v.name, o) for v, o in zip(fetch_vars, outs)]
 
     def prepare(self, program, feed_names, fetch_list, follow_place: bool = True
@@ -185,23 +186,19 @@ class PreparedRun:
             return False
         if not self.follow_place:
             return True
-        place = to_place(None)
+        place = _current_place[0]  # to_place(None)
         return self.place is place or self.place == place
 
     def run(self, feed: dict, scope, checked: bool = False) -> list:
         """`checked`: the feeds are NumPy arrays known to have the declared shapes and dtypes
         (on a CPU place they are then used as they are)."""
-        program, place = self.program, self.place
+        program, plan = self.program, self.plan
         if getattr(program, "lr_scheduler", None) is not None:
             from .optimizer.lr import sync_program_lr
             sync_program_lr(program, scope)
-        plan = self.plan
-        if checked and place.device.type == "cpu":
-            arrays = feed
-        else:
-            arrays = {name: _check_feed(name, feed[name], shape, dtype, place)
-                      for name, shape, dtype in plan.feed_checks}
-        return [backend.to_numpy(o) for o in plan.run(arrays, scope)]
+        outs = plan.run(feed if checked and plan.cpu else _check_feeds(plan, feed, self.place),
+                        scope)
+        return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
 
 
 class CompiledProgram:
@@ -256,6 +253,22 @@ def _resolve_fetches(program: Program, fetch_list) -> list:
             raise ValueError(f"fetch_list item {name!r} is not a variable of the program")
         out.append(var)
     return out
+
+
+def _check_feeds(plan: Plan, feed: dict, place) -> dict:
+    """{name: array} of the plan's feeds, each checked by _check_feed; a NumPy array of the
+    declared dtype and shape on a CPU place (the usual feed) is passed with a cheaper test of
+    the same conditions."""
+    arrays = {}
+    cpu = plan.cpu  # the plan's place is (equal to) `place`: it is part of the plan's key
+    for name, dtype, ndim, pick, dims, shape in plan.feed_fast:
+        value = feed[name]
+        if cpu and type(value) is np.ndarray and value.dtype == dtype and \
+                value.ndim == ndim and pick(value.shape) == dims:
+            arrays[name] = value
+        else:
+            arrays[name] = _check_feed(name, value, shape, dtype, place)
+    return arrays
 
 
 def _check_feed(name: str, value, shape: tuple, dtype: np.dtype, place):

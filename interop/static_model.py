@@ -78,6 +78,7 @@ class StaticModel:
         # calls with positional arrays / Tensors seen before: _fast_key -> (trace, prepared
         # run, whether outputs are Tensors); emptied whenever a trace is added
         self._fast: dict = {}
+        self._last_fast = None  # (training, signature, _FastCall) of the last fast call
         functools.update_wrapper(self, fn, updated=())
 
     # ------------------------------------------------------------ mode and state
@@ -201,6 +202,7 @@ class StaticModel:
         trace = self._trace(structure, sig, examples, training)
         traces.append(trace)
         self._fast.clear()
+        self._last_fast = None
         self._last[training] = trace
         return trace
 
@@ -287,11 +289,17 @@ class StaticModel:
     def __call__(self, *args, **kwargs):
         if tracing.tracer is not None:  # inside another model being traced: be recorded
             return self._fn(*args, **kwargs)
-        key = None if kwargs else _fast_key(self.training, args)
+        training = self.training
+        last = self._last_fast  # the previous fast call: matched without building a key
+        if last is not None and not kwargs and last[0] is training and \
+                _same_signature(last[1], args) and last[2].prepared.current():
+            return last[2].run(args)
+        key = None if kwargs else _fast_key(training, args)
         if key is not None:
             hit = self._fast.get(key)
-            if hit is not None and hit[1].current():
-                return self._run_fast(*hit, args)
+            if hit is not None and hit.prepared.current():
+                self._last_fast = (training, key[1], hit)
+                return hit.run(args)
         leaves, structure = flatten((args, kwargs))
         if any(isinstance(leaf, Variable) for leaf in leaves):
             return self._embed(leaves, structure)
@@ -303,19 +311,9 @@ class StaticModel:
             outs = [Tensor._wrap(o) for o in outs]
         if key is not None and leaves:  # the same call again skips the lookups above
             exe = self._executor(place_of_array(arrays[0]))
-            self._fast[key] = (trace, exe.prepare(trace.program, trace.input_names,
-                                                  trace.output_vars, follow_place=False), wrap)
-        return unflatten(trace.out_structure, outs)
-
-    def _run_fast(self, trace: Trace, prepared, wrap: bool, args: tuple):
-        """A call whose arguments have the types, shapes and dtypes of an earlier one: its
-        trace's plan runs directly (the feeds were checked then)."""
-        arrays = [a._data if type(a) is Tensor else a for a in args]
-        scope = global_scope() if self._layer is not None else self._scope
-        outs = prepared.run(dict(zip(trace.input_names, arrays)), scope,
-                            checked=all(type(a) is np.ndarray for a in arrays))
-        if wrap:
-            outs = [Tensor._wrap(o) for o in outs]
+            self._fast[key] = _FastCall(self, trace, exe.prepare(
+                trace.program, trace.input_names, trace.output_vars, follow_place=False), wrap,
+                key[1])
         return unflatten(trace.out_structure, outs)
 
     def _run(self, trace: Trace, arrays: list) -> list:
@@ -425,6 +423,50 @@ def _fast_key(training: bool, args: tuple):
         else:
             return None
     return training, tuple(sig)
+
+
+class _FastCall:
+    """A call whose arguments have the types, shapes and dtypes of an earlier one (its
+    `_fast_key`): its trace's prepared plan runs directly (the feeds were checked then)."""
+
+    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "checked", "names", "single")
+
+    def __init__(self, model: StaticModel, trace: Trace, prepared, wrap: bool, sig: tuple):
+        self.model, self.trace, self.prepared, self.wrap = model, trace, prepared, wrap
+        self.plain = all(s[0] is np.ndarray for s in sig)  # the args are the feeds
+        self.checked = all(np.ndarray in s[:2] for s in sig)  # the feeds are NumPy arrays
+        self.names = trace.input_names
+        self.single = trace.out_structure == ("leaf",)  # one output, returned as it is
+
+    def run(self, args: tuple):
+        model = self.model
+        scope = global_scope() if model._layer is not None else model._scope
+        if self.plain:
+            feed = dict(zip(self.names, args))
+        else:
+            feed = dict(zip(self.names, [a._data if type(a) is Tensor else a for a in args]))
+        outs = self.prepared.run(feed, scope, checked=self.checked)
+        if self.wrap:
+            outs = [Tensor._wrap(o) for o in outs]
+        return outs[0] if self.single else unflatten(self.trace.out_structure, outs)
+
+
+def _same_signature(sig: tuple, args: tuple) -> bool:
+    """Whether `args` has the signature `sig` (a `_fast_key`'s second part)."""
+    if len(sig) != len(args):
+        return False
+    for s, a in zip(sig, args):
+        t = type(a)
+        if t is not s[0]:
+            return False
+        if t is np.ndarray:
+            if a.shape != s[1] or a.dtype != s[2]:
+                return False
+        else:
+            d = a._data
+            if type(d) is not s[1] or d.shape != s[2] or d.dtype != s[3]:
+                return False
+    return True
 
 
 def _dtype_of(x):

@@ -121,6 +121,24 @@ def memory_order(x) -> list:
     return sorted(range(x.ndim), key=lambda a: -abs(x.strides[a]))
 
 
+_ZERO_ROWS: dict = {}  # (length, dtype) -> a read-only NumPy zero row (maximum_zero's)
+
+
+def _zero_row(xp, n: int, dtype):
+    """A zero row of length n: cached (read-only) for NumPy, where making it each call costs
+    as much as the maximum itself on a 64x128 activation. Lengths come from
+    _zero_row_length, so the cache stays small."""
+    if xp is not np:
+        return xp.zeros(n, dtype=dtype)
+    key = (n, dtype)
+    row = _ZERO_ROWS.get(key)
+    if row is None:
+        row = np.zeros(n, dtype=dtype)
+        row.flags.writeable = False
+        _ZERO_ROWS[key] = row
+    return row
+
+
 def maximum_zero(xp, x, out=None):
     """xp.maximum(x, 0), bit for bit (NaN propagates; -0.0 becomes 0.0), into `out` (x itself
     to work in place; None: a new array in x's layout). NumPy runs maximum against a broadcast
@@ -138,7 +156,7 @@ def maximum_zero(xp, x, out=None):
             res = xp.empty_like(x) if out is None else out
             dst = res.transpose(order)
         if src.flags.c_contiguous and dst.flags.c_contiguous and dst.shape == src.shape:
-            xp.maximum(src.reshape(-1, n), xp.zeros(n, dtype=x.dtype), out=dst.reshape(-1, n))
+            xp.maximum(src.reshape(-1, n), _zero_row(xp, n, x.dtype), out=dst.reshape(-1, n))
             return res
     zero = x.dtype.type(0)
     return xp.maximum(x, zero) if out is None else xp.maximum(x, zero, out=out)

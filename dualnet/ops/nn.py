@@ -94,8 +94,14 @@ def log_softmax(xp, x, *, axis):
     across rows with whole-vector ops (2.4x faster at 256 x 10)."""
     if x.ndim == 2 and axis == 1 and x.shape[1] <= SHORT_ROWS < x.shape[0]:
         z = x.T.copy()
-        z -= z.max(axis=0, keepdims=True)
-        return xp.ascontiguousarray(_minus_log_sum_exp(xp, z, 0).T)
+        if xp is np:  # the ufuncs' reduce: what the methods call, minus their Python layer
+            z -= np.maximum.reduce(z, axis=0)
+            s = np.add.reduce(xp.exp(z), axis=0)
+        else:
+            z -= z.max(axis=0)
+            s = xp.exp(z).sum(axis=0)
+        z -= xp.log(s, out=s)
+        return z.T.copy()
     z = xp.subtract(x, x.max(axis=axis, keepdims=True))
     return _minus_log_sum_exp(xp, z, axis)
 
