@@ -402,7 +402,9 @@ class Tensor(TensorMethods, SearchMethods, MathMethods):
 
 
 def _rebuild(array, requires_grad):
-    return Tensor(array, requires_grad=requires_grad)
+    t = Tensor._wrap(array)  # the array's own dtype (Tensor(array) would make it float)
+    t.requires_grad_(requires_grad)
+    return t
 
 
 def _is_dtype(name: str) -> bool:

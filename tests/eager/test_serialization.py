@@ -146,3 +146,15 @@ def test_file_objects(tmp_path):
     torch.save({"x": torch.arange(4)}, buf)
     buf.seek(0)
     assert torch.load(buf)["x"].tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("make", [lambda: torch.tensor([1, 2, 3]), lambda: torch.tensor([True]),
+                                  lambda: torch.tensor([0.5], dtype=torch.float64),
+                                  lambda: torch.randn(2, requires_grad=True)])
+def test_pickled_tensors_keep_dtype_and_requires_grad(make):
+    """Tensors cross process boundaries (DataLoader workers, pickle_module saves) by pickle:
+    an int64 label tensor must come back int64, not as the default float."""
+    t = make()
+    back = pickle.loads(pickle.dumps(t))
+    assert back.dtype == t.dtype and back.requires_grad == t.requires_grad and back.is_leaf
+    np.testing.assert_array_equal(back.detach().numpy(), t.detach().numpy())
