@@ -19,6 +19,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
 from .functions import *  # noqa: F401,F403
 from .functions import max, min, sum, abs, round, all, any, pow  # noqa: F401  (shadow builtins)
 from ._search import *  # noqa: F401,F403
+from ._shapes import *  # noqa: F401,F403
 from ._mathx import *  # noqa: F401,F403
 from . import cuda  # noqa: F401
 

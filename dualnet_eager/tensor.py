@@ -15,6 +15,7 @@ from .autograd.engine import AccumulateGrad, Node, record_creation
 from ._mathx import MathMethods
 from ._methods import TensorMethods
 from ._search import SearchMethods
+from ._shapes import ShapeMethods
 
 _state = grad_mode.state
 
@@ -31,7 +32,7 @@ class _Tracing(threading.local):
 tracing = _Tracing()
 
 
-class Tensor(TensorMethods, SearchMethods, MathMethods):
+class Tensor(TensorMethods, SearchMethods, ShapeMethods, MathMethods):
     """A multi-dimensional array with autograd, in PyTorch's style."""
 
     __slots__ = ("_data", "_requires_grad", "grad", "_node", "_out_idx", "_version", "_hooks",

@@ -242,9 +242,11 @@ def argsort(xp, x, *, axis, descending):
     when descending (paddle.argsort; sort / topk gather with them)."""
     if x.ndim == 0:
         return xp.zeros((), dtype=_INT64)
-    if descending:  # a stable ascending sort of the negation keeps ties in order
-        key = x.astype(np.int64) if x.dtype.kind in "bu" else x
-        return xp.argsort(-key, axis=axis, kind="stable").astype(_INT64, copy=False)
+    if descending:  # the stable ascending order of x reversed, read backwards: values
+        # descending, ties in their order, NaN first (PyTorch), no negation to overflow
+        n = x.shape[axis]
+        order = xp.argsort(xp.flip(x, axis=axis), axis=axis, kind="stable")
+        return (n - 1 - xp.flip(order, axis=axis)).astype(_INT64, copy=False)
     return xp.argsort(x, axis=axis, kind="stable").astype(_INT64, copy=False)
 
 
