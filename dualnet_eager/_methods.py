@@ -122,9 +122,6 @@ class TensorMethods(OperatorMixin):
     def masked_fill(self, mask, value):
         return apply("where", mask, value, self)
 
-    def lerp(self, end, weight):
-        return self + (end - self) * weight
-
     # ---------------------------------------------------------------- unary math
     def exp(self):
         return apply("exp", self)
@@ -133,7 +130,7 @@ class TensorMethods(OperatorMixin):
         return apply("log", self)
 
     def log1p(self):
-        return apply("log", apply("add", self, 1.0))
+        return apply("log1p", self)  # exact near 0, unlike log(1 + x)
 
     def sqrt(self):
         return apply("sqrt", self)

@@ -73,10 +73,6 @@ isnan, isinf, isfinite, logical_not = (_unary(n) for n in
 negative = neg
 
 
-def log1p(input):
-    return _t(input).log1p()
-
-
 def square(input):
     return input * input
 

@@ -540,3 +540,85 @@ def isinf(xp, x):
 @register("isfinite", infer=bool_unary_infer, differentiable=False, saves=())
 def isfinite(xp, x):
     return xp.isfinite(x)
+
+
+# ---------------------------------------------------------------- atan2, expm1, log1p, erfinv
+
+def _float_binary_infer(y: Meta, x: Meta) -> Meta:
+    out = binary_infer(y, x)
+    if out.dtype.kind not in "fc":
+        raise ValueError(f"expected floating point inputs, got {out.dtype}")
+    return out
+
+
+@register("atan2", infer=_float_binary_infer, promote=True, to_float=True, saves=(0, 1))
+def atan2(xp, y, x):
+    """The angle of the point (x, y), in (-pi, pi] (torch.atan2(input=y, other=x))."""
+    return xp.arctan2(y, x)
+
+
+@atan2.defvjp
+def _atan2_vjp(g, y, x, out):
+    r2 = add(mul(x, x), mul(y, y))
+    return sum_to_like(div(mul(g, x), r2), y), sum_to_like(neg(div(mul(g, y), r2)), x)
+
+
+@register("expm1", infer=float_unary_infer, to_float=True, saves=("out",))
+def expm1(xp, x):
+    """exp(x) - 1, exact near 0."""
+    return xp.expm1(x)
+
+
+@expm1.defvjp
+def _expm1_vjp(g, x, out):
+    return (mul(g, add(out, 1.0)),)
+
+
+@register("log1p", infer=float_unary_infer, to_float=True, saves=(0,))
+def log1p(xp, x):
+    """log(1 + x), exact near 0."""
+    return xp.log1p(x)
+
+
+@log1p.defvjp
+def _log1p_vjp(g, x, out):
+    return (div(g, add(x, 1.0)),)
+
+
+# Giles, "Approximating the erfinv function" (GPU Computing Gems, 2010), single precision
+_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _poly(w, coefs):
+    p = w * 0.0 + coefs[0]
+    for c in coefs[1:]:
+        p = p * w + c
+    return p
+
+
+@register("erfinv", infer=float_unary_infer, to_float=True, saves=("out",))
+def erfinv(xp, x):
+    """The inverse error function on (-1, 1) (+-inf at +-1, NaN outside): Giles' rational
+    initial guess, then two Halley steps on erf in float64."""
+    z = x.astype(xp.float64)
+    inside = xp.abs(z) < 1.0
+    z = xp.where(inside, z, 0.0)  # +-1, outside and NaN are set at the end
+    w = -xp.log(xp.maximum((1.0 - z) * (1.0 + z), 1e-300))
+    central = w < 5.0
+    y = xp.where(central, _poly(w - 2.5, _ERFINV_CENTRAL),
+                 _poly(xp.sqrt(w) - 3.0, _ERFINV_TAIL)) * z
+    for _ in range(2):
+        f = erf.forward(xp, y) - z
+        step = f / (1.1283791670955126 * xp.exp(-y * y))  # f / f'
+        y = y - step / (1.0 + y * step)  # Halley: f'' = -2 y f'
+    edge = xp.abs(x) == 1.0
+    y = xp.where(edge, xp.where(x > 0, xp.inf, -xp.inf), xp.where(inside, y, xp.nan))
+    return y.astype(x.dtype)
+
+
+@erfinv.defvjp
+def _erfinv_vjp(g, x, out):
+    return (mul(g, mul(exp(mul(out, out)), 0.8862269254527580)),)  # sqrt(pi)/2 e^(y^2)

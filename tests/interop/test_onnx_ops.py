@@ -40,6 +40,10 @@ NO_EXPORTER = {
     "index_add", "setitem", "randint", "truncated_gaussian_random", "argsort",
     "nonzero", "masked_select", "masked_select_grad", "unique", "bernoulli", "multinomial",
     "eye", "linspace", "randperm", "isclose",
+    # no ONNX operator (or opset-18 reductions onnxruntime lacks): torch-only functions
+    "atan2", "cholesky", "eigh", "erfinv", "inv", "qr", "slogdet", "solve", "svd",
+    "cummax", "cummin", "cumprod", "cumprod_grad", "logcumsumexp", "scatter_reduce",
+    "searchsorted",
 }
 
 

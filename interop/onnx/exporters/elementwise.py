@@ -63,6 +63,18 @@ def rsqrt(ctx, op):
     ctx.node("Reciprocal", [ctx.node("Sqrt", [x])], [ctx.output(op)])
 
 
+@exporter("expm1")
+def expm1(ctx, op):  # ONNX has no Expm1: exp(x) - 1 (what onnxruntime would compute anyway)
+    (x,) = ctx.inputs(op)
+    ctx.node("Sub", [ctx.node("Exp", [x]), _scalar(ctx, 1, op.inputs[0])], [ctx.output(op)])
+
+
+@exporter("log1p")
+def log1p(ctx, op):  # nor Log1p: log(1 + x)
+    (x,) = ctx.inputs(op)
+    ctx.node("Log", [ctx.node("Add", [x, _scalar(ctx, 1, op.inputs[0])])], [ctx.output(op)])
+
+
 @exporter("round")
 def round_(ctx, op):
     (x,) = ctx.inputs(op)

@@ -145,3 +145,28 @@ SPECS += [
     OpSpec("remainder", lambda r, d: (uniform(r, d, 0.1, 0.9, 3, 4) + np.arange(4, dtype=d),
                                       np.full(4, 1.0, dtype=d)), np.remainder),
 ]
+
+
+# ---------------------------------------------------------------- atan2, expm1, log1p, erfinv
+
+def _erfinv_ref(x):
+    """Bisection on math.erf, element by element (float64)."""
+    out = np.empty(x.shape, dtype=np.float64)
+    for i, v in np.ndenumerate(x.astype(np.float64)):
+        lo, hi = -6.0, 6.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if math.erf(mid) < v else (lo, mid)
+        out[i] = 0.5 * (lo + hi)
+    return out.astype(x.dtype)
+
+
+SPECS += [
+    OpSpec("atan2", lambda r, d: (randn(r, d, 3, 4), randn(r, d, 4)), np.arctan2,
+           second_order=True),
+    OpSpec("expm1", lambda r, d: (randn(r, d, 3, 4),), np.expm1, second_order=True),
+    OpSpec("log1p", lambda r, d: (uniform(r, d, -0.5, 2.0, 3, 4),), np.log1p,
+           second_order=True),
+    OpSpec("erfinv", lambda r, d: (uniform(r, d, -0.95, 0.95, 3, 4),), _erfinv_ref,
+           second_order=True, atol=1e-4, rtol=1e-4, grad_atol=1e-5, grad_rtol=1e-4),
+]
