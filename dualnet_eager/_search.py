@@ -17,7 +17,7 @@ from dualnet import backend, dtypes
 from dualnet.ops import apply
 from dualnet.ops import composite as C
 from dualnet.ops.common import norm_axis
-from dualnet.ops.indexing import parse_index
+from dualnet.ops.indexing import broadcast_along, parse_index
 
 from . import return_types as _rt
 
@@ -310,15 +310,11 @@ def take_along_dim(input, indices, dim=None):
     if indices.ndim != x.ndim:
         raise RuntimeError(f"take_along_dim(): input {list(x.shape)} and indices "
                            f"{list(indices.shape)} should have the same number of dimensions")
-    outer = [tuple(1 if i == d else n for i, n in enumerate(s))
-             for s in (x.shape, indices.shape)]
-    try:
-        common = list(np.broadcast_shapes(*outer))
-    except ValueError:
+    shapes = broadcast_along(tuple(x.shape), tuple(indices.shape), d)
+    if shapes is None:
         raise RuntimeError(f"take_along_dim(): input {list(x.shape)} and indices "
-                           f"{list(indices.shape)} cannot be broadcast outside dim {d}") from None
-    xs = tuple(common[:d] + [x.shape[d]] + common[d + 1:])
-    ids = tuple(common[:d] + [indices.shape[d]] + common[d + 1:])
+                           f"{list(indices.shape)} cannot be broadcast outside dim {d}")
+    xs, ids = shapes
     x = x if tuple(x.shape) == xs else x.expand(*xs)
     indices = indices if tuple(indices.shape) == ids else indices.expand(*ids)
     return apply("gather", x, indices, axis=d)

@@ -38,6 +38,19 @@ from .registry import Meta, register
 from .shape import broadcast_like, sum_to_like, unsqueeze, zeros_like
 
 
+def broadcast_along(a_shape: tuple, b_shape: tuple, axis: int):
+    """numpy/torch take_along_axis's broadcast: every dim but `axis` broadcast between two
+    shapes of one rank -> (a's shape, b's shape), each keeping its own size at `axis`; None
+    when they do not broadcast (the front ends word the error)."""
+    outer = [tuple(1 if d == axis else n for d, n in enumerate(s)) for s in (a_shape, b_shape)]
+    try:
+        common = list(broadcast_shapes(*outer))
+    except ValueError:
+        return None
+    return (tuple(common[:axis] + [a_shape[axis]] + common[axis + 1:]),
+            tuple(common[:axis] + [b_shape[axis]] + common[axis + 1:]))
+
+
 def scatter_add_into(xp, out, index, values) -> None:
     """`out[index] += values` in place, accumulating repeated indices (`add.at` on NumPy and
     CuPy >= 13, cupyx.scatter_add on older CuPy). `index` holds integer arrays and slices."""

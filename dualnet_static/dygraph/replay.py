@@ -479,45 +479,37 @@ class Replayer:
 
     def _emit(self, opdef, specs, block, consts):
         """The output Variables of a matched op event."""
-        names, produced = block.vars, self.produced
-        if len(specs) == 1 and specs[0] is not None:  # one output: most ops, spelt out
-            spec = specs[0]
-            v = _new_var(Variable)
-            d = v.__dict__
-            d.update(spec[0])
-            name = spec[2] + self.suffix
-            if name in names:
-                name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
-            d["block"] = block
-            d["_name"] = name
-            names[name] = v
-            produced[id(v)] = spec[1]
+        if len(specs) == 1 and specs[0] is not None:  # one output: most ops, no lists
+            v = self._output(opdef, specs[0], block)
             self.outs.append([weakref.ref(v)])
             self.consts.append(consts)
             self.cursor += 1
             return v if opdef.n_out == 1 else (v,)
         outs, refs = [], []
         for spec in specs:
-            if spec is None:
-                outs.append(None)
-                refs.append(None)
-                continue
-            v = _new_var(Variable)
-            d = v.__dict__
-            d.update(spec[0])
-            name = spec[2] + self.suffix
-            if name in names:
-                name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
-            d["block"] = block
-            d["_name"] = name
-            names[name] = v
-            produced[id(v)] = spec[1]
+            v = None if spec is None else self._output(opdef, spec, block)
             outs.append(v)
-            refs.append(weakref.ref(v))
+            refs.append(None if v is None else weakref.ref(v))
         self.outs.append(refs)
         self.consts.append(consts)
         self.cursor += 1
         return outs[0] if opdef.n_out == 1 else tuple(outs)
+
+    def _output(self, opdef, spec, block):
+        """One output Variable of a matched op: its prototype's attributes, the recorded name
+        with this step's suffix, registered in the block and as this step's output."""
+        v = _new_var(Variable)
+        d = v.__dict__
+        d.update(spec[0])
+        names = block.vars
+        name = spec[2] + self.suffix
+        if name in names:
+            name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
+        d["block"] = block
+        d["_name"] = name
+        names[name] = v
+        self.produced[id(v)] = spec[1]
+        return v
 
     def write(self, value, target):
         """A matched write_to: `value` becomes the persistable twin `target`."""

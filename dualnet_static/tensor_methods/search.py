@@ -8,12 +8,10 @@ masked_select and unique are registry ops whose output length is known only at r
 """
 from __future__ import annotations
 
-import numpy as np
-
 from dualnet import dtypes
 from dualnet.ops import apply
 from dualnet.ops.common import norm_axis
-from dualnet.ops.indexing import parse_index
+from dualnet.ops.indexing import broadcast_along, parse_index
 
 __all__ = ["argsort", "sort", "topk", "nonzero", "masked_select", "unique", "take_along_axis",
            "put_along_axis"]
@@ -90,15 +88,11 @@ def _along_axis_shapes(arr, indices, axis: int, what: str):
         raise TypeError(f"{what}: indices must be integers, got {dtypes.as_np(indices.dtype)}")
     if -1 in (*arr.shape, *indices.shape):
         return None
-    flat = [tuple(1 if d == axis else n for d, n in enumerate(s))
-            for s in (arr.shape, indices.shape)]
-    try:
-        common = list(np.broadcast_shapes(*flat))
-    except ValueError:
+    shapes = broadcast_along(tuple(arr.shape), tuple(indices.shape), axis)
+    if shapes is None:
         raise ValueError(f"{what}: arr {list(arr.shape)} and indices {list(indices.shape)} "
-                         f"cannot be broadcast outside axis {axis}") from None
-    return (tuple(common[:axis] + [arr.shape[axis]] + common[axis + 1:]),
-            tuple(common[:axis] + [indices.shape[axis]] + common[axis + 1:]))
+                         f"cannot be broadcast outside axis {axis}")
+    return shapes
 
 
 def _broadcast(x, shape):
