@@ -6,7 +6,7 @@ exports the same functions. A mixin (not code in variable.py) only to keep each 
 """
 from __future__ import annotations
 
-from . import linalg, logic, manipulation, math, search
+from . import linalg, logic, manipulation, manipx, math, mathx, search
 from .operators import OperatorMethods
 from .values import ValueMethods
 
@@ -16,6 +16,8 @@ _METHODS = {
     **{name: getattr(search, name) for name in search.__all__},
     **{name: getattr(linalg, name) for name in linalg.__all__ if name != "einsum"},
     **{name: getattr(logic, name) for name in logic.__all__},
+    **{name: getattr(mathx, name) for name in mathx.__all__},
+    **{name: getattr(manipx, name) for name in manipx.__all__},
 }
 
 
