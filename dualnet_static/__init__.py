@@ -45,6 +45,8 @@ from .tensor_methods.search import *  # noqa: F401,F403
 from .tensor_methods.logic import *  # noqa: F401,F403
 from .tensor_methods.mathx import *  # noqa: F401,F403
 from .tensor_methods.manipx import *  # noqa: F401,F403
+from .tensor_methods.statx import *  # noqa: F401,F403
+from . import linalg  # noqa: F401  (paddle.linalg)
 from .variable import Variable as Tensor  # noqa: F401
 
 __version__ = "2.6.0"

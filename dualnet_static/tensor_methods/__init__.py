@@ -6,7 +6,7 @@ exports the same functions. A mixin (not code in variable.py) only to keep each 
 """
 from __future__ import annotations
 
-from . import linalg, logic, manipulation, manipx, math, mathx, search
+from . import linalg, logic, manipulation, manipx, math, mathx, search, statx
 from .operators import OperatorMethods
 from .values import ValueMethods
 
@@ -18,6 +18,7 @@ _METHODS = {
     **{name: getattr(logic, name) for name in logic.__all__},
     **{name: getattr(mathx, name) for name in mathx.__all__},
     **{name: getattr(manipx, name) for name in manipx.__all__},
+    **{name: getattr(statx, name) for name in statx.__all__},
 }
 
 

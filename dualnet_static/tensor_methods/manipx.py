@@ -1,4 +1,5 @@
-"""Paddle's indexing, scatter/gather and manipulation functions beyond manipulation.py and search.py (also Variable methods)."""
+"""Paddle's indexing, scatter/gather and manipulation functions beyond manipulation.py and
+search.py (also Variable methods)."""
 from __future__ import annotations
 
 __all__: list = []

@@ -1,4 +1,4 @@
-"""Paddle's math, special-function and statistics functions beyond math.py (also Variable methods)."""
+"""Paddle's elementwise math and special functions beyond math.py (also Variable methods)."""
 from __future__ import annotations
 
 __all__: list = []
