@@ -160,3 +160,17 @@ def maximum_zero(xp, x, out=None):
             return res
     zero = x.dtype.type(0)
     return xp.maximum(x, zero) if out is None else xp.maximum(x, zero, out=out)
+
+
+def constant_like(like, values):
+    """The NumPy `values` as a constant of `like`'s kind, made by its binder: a constant
+    Variable of the program being built (static), an array on `like`'s device beside eager
+    Tensors or raw arrays. For small tables computed from static sizes (index lists,
+    resampling weights, one-hot filters)."""
+    from ..backend import get_array_module
+    from .registry import binder_for_type
+
+    binder = binder_for_type(type(like))
+    if binder is None:
+        return get_array_module(like).asarray(values)
+    return binder.constant(np.asarray(values), like)

@@ -386,3 +386,82 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
         prod = mul(prod, w)
     loss = neg(_op("sum")(prod, axis=axis))
     return _reduce(loss, reduction)  # "mean": over positions, i.e. sum / (numel / C)
+
+
+# ---------------------------------------------------------------- margin and embedding losses
+# (composites shared by torch.nn.functional and paddle.nn.functional)
+
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
+    """max(0, -y (x1 - x2) + margin)."""
+    check_reduction(reduction)
+    loss = _op("relu")(add(neg(mul(target, sub(input1, input2))), margin))
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean"):
+    """x where y == 1, max(0, margin - x) where y == -1 (0 for other labels)."""
+    check_reduction(reduction)
+    where, equal = _op("where"), _op("equal")
+    pos = where(equal(target, 1), input, 0.0)
+    neg_part = where(equal(target, -1), _op("relu")(sub(margin, input)), 0.0)
+    return _reduce(add(pos, neg_part), reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
+                          reduction: str = "mean", eps: float = 1e-12):
+    """1 - cos where y == 1, max(0, cos - margin) where y == -1, with the cosine over the
+    last dim and eps added to each squared norm (PyTorch 1e-12, Paddle 1e-11)."""
+    check_reduction(reduction)
+    ssum, where, equal = _op("sum"), _op("where"), _op("equal")
+    dot = ssum(mul(input1, input2), axis=-1, keepdim=False)
+    m1 = add(ssum(mul(input1, input1), axis=-1, keepdim=False), eps)
+    m2 = add(ssum(mul(input2, input2), axis=-1, keepdim=False), eps)
+    cos = _op("div")(dot, _op("sqrt")(mul(m1, m2)))
+    pos = where(equal(target, 1), sub(1.0, cos), 0.0)
+    neg_part = where(equal(target, -1), _op("relu")(sub(cos, margin)), 0.0)
+    return _reduce(add(pos, neg_part), reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0,
+                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean"):
+    """max(0, d(a, p) - d(a, n) + margin) with d the pairwise p-norm distance; swap uses
+    min(d(a, n), d(p, n))."""
+    from .nn import pairwise_distance
+
+    check_reduction(reduction)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _op("minimum")(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(_op("relu")(add(sub(d_pos, d_neg), margin)), reduction)
+
+
+def soft_margin_loss(input, target, reduction: str = "mean"):
+    """log(1 + exp(-y x))."""
+    check_reduction(reduction)
+    return _reduce(_op("softplus")(neg(mul(target, input)), beta=1.0, threshold=20.0),
+                   reduction)
+
+
+def log_loss(input, label, epsilon: float = 1e-4):
+    """-y log(x + eps) - (1 - y) log(1 - x + eps), elementwise (Paddle's log_loss)."""
+    pos = mul(label, log(add(input, epsilon)))
+    neg_part = mul(sub(1.0, label), log(add(sub(1.0, input), epsilon)))
+    return neg(add(pos, neg_part))
+
+
+def sigmoid_focal_loss(logit, label, normalizer=None, alpha: float = 0.25,
+                       gamma: float = 2.0, reduction: str = "sum"):
+    """Focal loss on logits: alpha_t (1 - p_t)^gamma * BCE(logit, label), divided by
+    `normalizer` (a tensor) when given, then reduced."""
+    check_reduction(reduction)
+    loss = binary_cross_entropy_with_logits(logit, label, reduction="none")
+    p = _op("sigmoid")(logit)
+    p_t = add(mul(p, label), mul(sub(1.0, p), sub(1.0, label)))
+    if alpha != 0:
+        loss = mul(loss, add(mul(label, alpha), mul(sub(1.0, label), 1.0 - alpha)))
+    if gamma != 0:
+        loss = mul(loss, _op("pow")(sub(1.0, p_t), float(gamma)))
+    if normalizer is not None:
+        loss = _op("div")(loss, normalizer)
+    return _reduce(loss, reduction)

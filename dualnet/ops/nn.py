@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import norm_axis
+from .common import constant_like, norm_axis
 from .elementwise import exp, mul, neg, sub
 from .registry import Meta, get, register
 from .. import random as _random
@@ -309,3 +309,209 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p: float = 0.0
     if dropout_p > 0.0 and training:
         attn = dropout(attn, p=dropout_p, training=True)[0]
     return matmul(attn, v)
+
+
+# ---------------------------------------------------------------- composites shared by the
+# torch.nn.functional and paddle.nn.functional front ends
+
+def _op(name):
+    return get(name)
+
+
+def glu(x, axis: int = -1):
+    """a * sigmoid(b), (a, b) the two halves of x along `axis` (its size must be even)."""
+    from .shape import chunk
+
+    axis = norm_axis(axis, x.ndim)
+    if x.shape[axis] % 2:
+        raise ValueError(f"glu: the size of dim {axis} of input {list(x.shape)} must be even")
+    a, b = chunk(x, 2, axis)
+    return mul(a, _op("sigmoid")(b))
+
+
+def cosine_similarity(x1, x2, axis: int = 1, eps: float = 1e-8, clamp: str = "each"):
+    """sum(x1 * x2) / (|x1| |x2|) along `axis`. clamp='each' bounds each norm below by eps
+    (PyTorch); 'product' bounds |x1|^2 |x2|^2 below by eps^2 (Paddle)."""
+    ssum, sqrt = _op("sum"), _op("sqrt")
+    dot = ssum(mul(x1, x2), axis=axis, keepdim=False)
+    w1 = ssum(mul(x1, x1), axis=axis, keepdim=False)
+    w2 = ssum(mul(x2, x2), axis=axis, keepdim=False)
+    if clamp == "each":
+        n1 = _op("clip")(sqrt(w1), min=eps, max=None)
+        n2 = _op("clip")(sqrt(w2), min=eps, max=None)
+        return _op("div")(dot, mul(n1, n2))
+    if clamp != "product":
+        raise ValueError(f"cosine_similarity: clamp must be 'each' or 'product', got {clamp!r}")
+    return _op("div")(dot, sqrt(_op("clip")(mul(w1, w2), min=eps * eps, max=None)))
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+    """||x1 - x2 + eps||_p over the last dim."""
+    from .reduction import norm
+
+    return norm(_op("add")(sub(x1, x2), eps), p, axis=-1, keepdim=keepdim)
+
+
+def bilinear(x1, x2, w, b=None):
+    """y[..., o] = sum_ij x1[..., i] w[o, i, j] x2[..., j] (+ b); w [out, in1, in2]; leading
+    dims are batch dims (unknown ones too)."""
+    out, in1, in2 = tuple(w.shape)
+    w2 = _op("reshape")(_op("transpose")(w, perm=(1, 0, 2)), shape=(in1, out * in2))
+    t = _op("matmul")(x1, w2)  # (..., out * in2)
+    lead = (0,) * (x1.ndim - 1)  # Paddle's reshape rule: 0 copies the input dim
+    t = _op("reshape")(t, shape=lead + (out, in2))
+    y = _op("sum")(mul(t, _op("unsqueeze")(x2, axis=-2)), axis=-1, keepdim=False)
+    return y if b is None else _op("add")(y, b)
+
+
+_SELU_NEG = -1.7580993408473766  # -scale * alpha of SELU
+
+
+def alpha_dropout(x, p: float = 0.5, training: bool = True):
+    """Dropout that keeps SELU's self-normalizing mean and variance: dropped units are set to
+    SELU's negative saturation, then an affine map restores the statistics."""
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return mul(x, 0.0)
+    a = ((1 - p) * (1 + p * _SELU_NEG ** 2)) ** -0.5
+    b = -a * _SELU_NEG * p
+    keep = mul(dropout(x, p=p, training=True)[1], 1.0 - p)  # 1 where kept, 0 where dropped
+    dropped = mul(sub(1.0, keep), _SELU_NEG)
+    return _op("add")(mul(_op("add")(mul(x, keep), dropped), a), b)
+
+
+def prelu(x, w, channel_axis: int = 1):
+    """max(0, x) + w * min(0, x) with w of one value or one per channel (on channel_axis)."""
+    if x.ndim >= 2 and w.shape[0] != 1:
+        axis = norm_axis(channel_axis, x.ndim)
+        w = _op("reshape")(w, shape=(-1,) + (1,) * (x.ndim - 1 - axis))
+    return _op("where")(_op("greater")(x, 0.0), x, mul(x, w))
+
+
+def hardshrink(x, threshold: float = 0.5):
+    """x where |x| > threshold, else 0."""
+    return _op("where")(_op("greater")(_op("abs")(x), threshold), x, 0.0)
+
+
+def softshrink(x, threshold: float = 0.5):
+    """x - sign(x) * threshold where |x| > threshold, else 0."""
+    shrunk = sub(x, mul(_op("sign")(x), threshold))
+    return _op("where")(_op("greater")(_op("abs")(x), threshold), shrunk, 0.0)
+
+
+def threshold(x, threshold: float, value: float):
+    """x where x > threshold, else value."""
+    return _op("where")(_op("greater")(x, threshold), x, value)
+
+
+def maxout(x, groups: int, axis: int = 1):
+    """Max over `groups` consecutive channels: C channels on `axis` -> C / groups."""
+    axis = norm_axis(axis, x.ndim)
+    c = x.shape[axis]
+    if c < 0 or c % groups:
+        raise ValueError(f"maxout: the channel dim {axis} of input {list(x.shape)} must be a "
+                         f"known multiple of groups={groups}")
+    after = tuple(x.shape[axis + 1:])  # Paddle's 0 would copy the dim at the same index
+    if sum(d == -1 for d in after) > 1:
+        raise ValueError(f"maxout: input {list(x.shape)} has too many unknown dims")
+    shape = (0,) * axis + (c // groups, groups) + after
+    return _op("max")(_op("reshape")(x, shape=shape), axis=axis + 1, keepdim=False)
+
+
+def instance_norm(x, weight=None, bias=None, eps: float = 1e-5):
+    """Normalize each (sample, channel) of (N, C, *spatial) x over its spatial dims (biased
+    variance), then scale and shift per channel: batch_norm of x seen as one sample with N*C
+    channels."""
+    y = _op("unsqueeze")(_op("flatten")(x, start_axis=0, stop_axis=1), axis=0)
+    y = _op("batch_norm")(y, None, None, None, None, training=True, eps=eps)[0]
+    y = _op("reshape_like")(y, x)
+    shape = (-1,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = mul(y, _op("reshape")(weight, shape=shape))
+    if bias is not None:
+        y = _op("add")(y, _op("reshape")(bias, shape=shape))
+    return y
+
+
+def local_response_norm(x, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, channels on
+    axis 1 of (N, C, *spatial)."""
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm expects an input of 3 or more dims, got shape "
+                         f"{list(x.shape)}")
+    sq = _op("unsqueeze")(_op("flatten")(mul(x, x), start_axis=2), axis=1)  # (N, 1, C, S)
+    sq = _op("pad")(sq, pads=(0, 0, size // 2, (size - 1) // 2))
+    div = _op("avg_pool2d")(sq, kernel_size=(size, 1), stride=(1, 1))
+    div = _op("reshape_like")(_op("squeeze")(div, axis=1), x)
+    div = _op("pow")(_op("add")(mul(div, alpha), k), beta)
+    return _op("div")(x, div)
+
+
+def _eye_filters(c: int, kh: int, kw: int, like):
+    """[c * kh * kw, 1, kh, kw] one-hot filters: output channel (ci, i, j) picks tap (i, j)."""
+    w = np.zeros((c * kh * kw, 1, kh, kw), dtype=np_dtype(like))
+    for ch in range(c):
+        for t in range(kh * kw):
+            w[ch * kh * kw + t, 0, t // kw, t % kw] = 1.0
+    return constant_like(like, w)
+
+
+def unfold(x, kernel_size, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L) with rows ordered (channel, kernel row, kernel
+    column) - a grouped conv2d with one-hot filters, so the gradient is conv2d's. padding is
+    (top, bottom, left, right)."""
+    c = x.shape[1]
+    if x.ndim != 4 or c < 0:
+        raise ValueError(f"unfold expects a 4-D input with known channels, got shape "
+                         f"{list(x.shape)}")
+    kh, kw = kernel_size
+    y = _op("conv2d")(x, _eye_filters(c, kh, kw, x), stride=tuple(stride),
+                      padding=tuple(padding), dilation=tuple(dilation), groups=c)
+    return _op("flatten")(y, start_axis=2)
+
+
+def fold(cols, output_size, kernel_size, stride=(1, 1), padding=(0, 0, 0, 0),
+         dilation=(1, 1)):
+    """col2im, the adjoint of unfold: (N, C*kh*kw, L) -> (N, C, H, W), overlapping taps summed
+    (a grouped conv_transpose2d with one-hot filters)."""
+    kh, kw = kernel_size
+    ckk = cols.shape[1]
+    if cols.ndim != 3 or ckk < 0 or ckk % (kh * kw):
+        raise ValueError(f"fold expects input (N, C*kh*kw, L) with a known second dim "
+                         f"divisible by {kh * kw}, got shape {list(cols.shape)}")
+    (oh, ow), (sh, sw), (dh, dw) = output_size, stride, dilation
+    pt, pb, pl, pr = padding
+    bh = (oh + pt + pb - (dh * (kh - 1) + 1)) // sh + 1
+    bw = (ow + pl + pr - (dw * (kw - 1) + 1)) // sw + 1
+    if bh < 1 or bw < 1 or (cols.shape[2] >= 0 and cols.shape[2] != bh * bw):
+        raise ValueError(f"fold: input {list(cols.shape)} does not hold the {bh} x {bw} = "
+                         f"{bh * bw} blocks of output_size {[oh, ow]} with kernel "
+                         f"{[kh, kw]}, stride {[sh, sw]}, padding {list(padding)}, dilation "
+                         f"{[dh, dw]}")
+    c = ckk // (kh * kw)
+    y = _op("reshape")(cols, shape=(0, ckk, bh, bw))
+    full_h = (bh - 1) * sh + dh * (kh - 1) + 1 - pt - pb
+    full_w = (bw - 1) * sw + dw * (kw - 1) + 1 - pl - pr
+    return _op("conv_transpose2d")(y, _eye_filters(c, kh, kw, cols), stride=(sh, sw),
+                                   padding=(pt, pb, pl, pr), dilation=(dh, dw), groups=c,
+                                   output_padding=(oh - full_h, ow - full_w))
+
+
+def gumbel_softmax(x, uniform, temperature: float = 1.0, axis: int = -1):
+    """softmax((x + g) / temperature) with Gumbel noise g = -log(-log(u)) from `uniform` (x's
+    shape, in [0, 1)). The hard (straight-through) variant combines this with
+    `one_hot_argmax` and the front end's detach."""
+    info = np.finfo(np_dtype(x))
+    u = _op("clip")(uniform, min=float(info.tiny), max=1.0 - float(info.epsneg))
+    g = neg(_op("log")(neg(_op("log")(u))))
+    return softmax(_op("div")(_op("add")(x, g), float(temperature)), axis=axis)
+
+
+def one_hot_argmax(y, axis: int = -1):
+    """1.0 at the first maximum of y along `axis`, 0.0 elsewhere (no gradient)."""
+    axis = norm_axis(axis, y.ndim)
+    hit = _op("equal")(y, _op("max")(y, axis=axis, keepdim=True))
+    first = _op("equal")(_op("cumsum")(_op("cast")(hit, dtype="int64"), axis=axis), 1)
+    return _op("cast")(_op("logical_and")(hit, first), dtype=np_dtype(y).name)

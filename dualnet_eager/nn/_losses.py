@@ -105,49 +105,34 @@ def _reduce(loss, reduction: str):
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x))."""
-    loss = apply("softplus", apply("neg", apply("mul", target, input)), beta=1.0,
-                 threshold=20.0)
-    return _reduce(loss, _reduction(size_average, reduce, reduction))
+    return _loss.soft_margin_loss(input, target, _reduction(size_average, reduce, reduction))
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -y (x1 - x2) + margin)."""
-    loss = apply("relu", apply("add", apply("neg", target * (input1 - input2)), margin))
-    return _reduce(loss, _reduction(size_average, reduce, reduction))
+    return _loss.margin_ranking_loss(input1, input2, target, margin,
+                                     _reduction(size_average, reduce, reduction))
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """x where y == 1, max(0, margin - x) where y == -1."""
-    pos = apply("where", apply("equal", target, 1), input, 0.0)
-    neg = apply("where", apply("equal", target, -1), apply("relu", margin - input), 0.0)
-    return _reduce(pos + neg, _reduction(size_average, reduce, reduction))
+    return _loss.hinge_embedding_loss(input, target, margin,
+                                      _reduction(size_average, reduce, reduction))
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                           reduction="mean"):
-    """1 - cos where y == 1, max(0, cos - margin) where y == -1 (cosine over dim 1)."""
-    eps = 1e-12
-    dot = apply("sum", input1 * input2, axis=-1, keepdim=False)
-    m1 = apply("add", apply("sum", input1 * input1, axis=-1, keepdim=False), eps)
-    m2 = apply("add", apply("sum", input2 * input2, axis=-1, keepdim=False), eps)
-    cos = dot / apply("sqrt", m1 * m2)
-    pos = apply("where", apply("equal", target, 1), 1.0 - cos, 0.0)
-    neg = apply("where", apply("equal", target, -1), apply("relu", cos - margin), 0.0)
-    return _reduce(pos + neg, _reduction(size_average, reduce, reduction))
+    """1 - cos where y == 1, max(0, cos - margin) where y == -1 (cosine over the last dim)."""
+    return _loss.cosine_embedding_loss(input1, input2, target, margin,
+                                       _reduction(size_average, reduce, reduction), eps=1e-12)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
-    from .functional import pairwise_distance
-
-    d_pos = pairwise_distance(anchor, positive, p, eps)
-    d_neg = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        d_neg = apply("minimum", d_neg, pairwise_distance(positive, negative, p, eps))
-    loss = apply("relu", apply("add", d_pos - d_neg, margin))
-    return _reduce(loss, _reduction(size_average, reduce, reduction))
+    return _loss.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                     _reduction(size_average, reduce, reduction))
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-08,

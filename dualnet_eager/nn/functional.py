@@ -15,7 +15,6 @@ from dualnet.ops import nn as _nn
 from dualnet.ops import norm as _norm
 from dualnet.ops import pool as _pool
 from dualnet.ops import reduction as _red
-from dualnet.ops import shape as _shape
 
 from ..autograd.grad_mode import no_grad
 from ._losses import (_Reduction, _reduction, binary_cross_entropy,  # noqa: F401
@@ -61,12 +60,7 @@ def bilinear(input1, input2, weight, bias=None):
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
                            f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
-    lead = tuple(input1.shape[:-1])
-    x1 = input1.reshape(-1, 1, 1, input1.shape[-1])  # (B, 1, 1, in1)
-    x2 = input2.reshape(-1, 1, input2.shape[-1], 1)  # (B, 1, in2, 1)
-    y = apply("matmul", apply("matmul", x1, weight.unsqueeze(0)), x2)  # (B, out, 1, 1)
-    y = y.reshape(lead + (weight.shape[0],))
-    return y if bias is None else y + bias
+    return _nn.bilinear(input1, input2, weight, bias)
 
 
 def _conv_bias(y, bias, spatial: int):
@@ -163,33 +157,20 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Adaptive max pooling when the input size is a multiple of the output size (then it is
-    max_pool2d with kernel = stride = input // output)."""
     _no_indices(return_indices, "adaptive_max_pool2d")
     size = (output_size,) * 2 if isinstance(output_size, int) else tuple(output_size)
-    hw = tuple(input.shape[-2:])
-    size = tuple(h if o is None else o for o, h in zip(size, hw))
-    if any(h % o for h, o in zip(hw, size)):
-        raise NotImplementedError(f"adaptive_max_pool2d: input size {list(hw)} must be a "
-                                  f"multiple of the output size {list(size)}")
-    kernel = tuple(h // o for h, o in zip(hw, size))
-    return max_pool2d(input, kernel, kernel)
+    return _pool.adaptive_max_pool2d(input, size)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     _no_indices(return_indices, "adaptive_max_pool1d")
-    n = input.shape[-1]
-    o = output_size if isinstance(output_size, int) else output_size[0]
-    if n % o:
-        raise NotImplementedError(f"adaptive_max_pool1d: input size {n} must be a multiple of "
-                                  f"the output size {o}")
-    return max_pool1d(input, n // o, n // o)
+    return _pool.adaptive_max_pool1d(input, output_size)
 
 
 # ================================================================ activations
 
 def threshold(input, threshold, value, inplace=False):
-    out = apply("where", apply("greater", input, threshold), input, value)
+    out = _nn.threshold(input, threshold, value)
     return _inplace(input, out) if inplace else out
 
 
@@ -234,10 +215,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def prelu(input, weight):
     """max(0, x) + weight * min(0, x), weight of 1 or C values (channel axis 1)."""
-    w = weight
-    if weight.numel() != 1 and input.ndim >= 2:
-        w = weight.reshape((-1,) + (1,) * (input.ndim - 2))
-    return apply("where", apply("greater", input, 0.0), input, input * w)
+    return _nn.prelu(input, weight if weight.numel() != 1 else weight.reshape(1))
 
 
 def gelu(input, approximate="none"):
@@ -249,13 +227,11 @@ def logsigmoid(input):
 
 
 def hardshrink(input, lambd=0.5):
-    keep = apply("greater", apply("abs", input), lambd)
-    return apply("where", keep, input, 0.0)
+    return _nn.hardshrink(input, lambd)
 
 
 def softshrink(input, lambd=0.5):
-    shrunk = apply("sub", input, apply("mul", apply("sign", input), lambd))
-    return apply("where", apply("greater", apply("abs", input), lambd), shrunk, 0.0)
+    return _nn.softshrink(input, lambd)
 
 
 def tanhshrink(input):
@@ -303,8 +279,7 @@ def glu(input, dim=-1):
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} "
                            f"is size {input.shape[dim]}")
-    a, b = _shape.chunk(input, 2, dim)
-    return a * apply("sigmoid", b)
+    return _nn.glu(input, dim)
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -465,21 +440,11 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """Dropout that keeps SELU's self-normalizing mean and variance: dropped units are set to
-    SELU's negative saturation, then an affine map restores the statistics."""
+    """Dropout that keeps SELU's self-normalizing mean and variance (dualnet.ops.nn's)."""
     _check_p(p)
     if not training or p == 0.0:
         return input
-    if p == 1.0:
-        out = apply("mul", input, 0.0)
-        return _inplace(input, out) if inplace else out
-    alpha = -1.7580993408473766  # -scale * alpha of SELU
-    a = ((1 - p) * (1 + p * alpha ** 2)) ** -0.5
-    b = -a * alpha * p
-    mask = apply("dropout", input, p=p, training=True)[1]
-    keep = apply("mul", mask, 1.0 - p)  # 1 where kept, 0 where dropped
-    out = apply("add", apply("mul", apply("add", apply("mul", input, keep),
-                                          apply("mul", apply("sub", 1.0, keep), alpha)), a), b)
+    out = _nn.alpha_dropout(input, p, True)
     return _inplace(input, out) if inplace else out
 
 
@@ -555,13 +520,11 @@ def pad(input, pad, mode="constant", value=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1/||x1|| * x2/||x2||) along dim, each norm clamped at eps."""
-    n1 = apply("clip", _red.norm(x1, 2, axis=dim, keepdim=True), min=eps, max=None)
-    n2 = apply("clip", _red.norm(x2, 2, axis=dim, keepdim=True), min=eps, max=None)
-    return apply("sum", apply("mul", x1 / n1, x2 / n2), axis=dim, keepdim=False)
+    return _nn.cosine_similarity(x1, x2, dim, eps, clamp="each")
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    return _red.norm(x1 - x2 + eps, p, axis=-1, keepdim=keepdim)
+    return _nn.pairwise_distance(x1, x2, p, eps, keepdim)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,

@@ -32,8 +32,10 @@ def run_explicit(build, feeds=None):
     return exe.run(main, feed=feeds, fetch_list=list(outs))
 
 
-def check_both(build, expected, feeds=None, dtype=None):
-    """The same build gives `expected` in an explicit program and in implicit mode."""
+def check_both(build, expected, feeds=None, dtype=None, rtol=1e-6, atol=1e-7,
+               check_dtype=True):
+    """The same build gives `expected` in an explicit program and in implicit mode (and its
+    dtype, or `dtype`, unless check_dtype is False)."""
     got_explicit = run_explicit(build, feeds)
     tensors = [paddle.to_tensor(v) for v in (feeds or {}).values()]
     got_implicit = build(*tensors)
@@ -41,10 +43,11 @@ def check_both(build, expected, feeds=None, dtype=None):
     expected = expected if isinstance(expected, (list, tuple)) else [expected]
     for a, b, e in zip(got_explicit, got_implicit, expected):
         e = np.asarray(e)
-        np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(b.numpy(), e, rtol=1e-6, atol=1e-7)
-        want = e.dtype if dtype is None else np.dtype(dtype)
-        assert a.dtype == want and np.dtype(b.numpy().dtype) == want
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(b.numpy(), e, rtol=rtol, atol=atol)
+        if check_dtype:
+            want = e.dtype if dtype is None else np.dtype(dtype)
+            assert a.dtype == want and np.dtype(b.numpy().dtype) == want
 
 
 X = np.array([[3.0, 1.0, 2.0, 7.0], [0.0, 5.0, 4.0, -1.0], [2.5, 2.5, 9.0, 1.0]],

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from dualnet.ops import apply
-from dualnet.ops.shape import chunk, stack
+from dualnet.ops import rnn as _rnn
+from dualnet.ops.shape import stack
 
 from ...creation import empty, zeros
 from .. import functional as F
@@ -14,30 +15,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
-
-def _lstm_step(x_proj, state, w_hh, b_hh):
-    h, c = state
-    gates = apply("add", x_proj, F.linear(h, w_hh, b_hh))
-    i, f, g, o = chunk(gates, 4, -1)
-    i, f, o = apply("sigmoid", i), apply("sigmoid", f), apply("sigmoid", o)
-    c = f * c + i * apply("tanh", g)
-    return o * apply("tanh", c), c
-
-
-def _gru_step(x_proj, h, w_hh, b_hh):
-    xr, xz, xn = chunk(x_proj, 3, -1)
-    hr, hz, hn = chunk(F.linear(h, w_hh, b_hh), 3, -1)
-    r = apply("sigmoid", xr + hr)
-    z = apply("sigmoid", xz + hz)
-    n = apply("tanh", xn + r * hn)
-    return n + z * (h - n)  # (1 - z) * n + z * h
-
-
-def _rnn_step(x_proj, h, w_hh, b_hh, relu):
-    pre = apply("add", x_proj, F.linear(h, w_hh, b_hh))
-    return apply("relu", pre) if relu else apply("tanh", pre)
+_GATES = _rnn.GATES
 
 
 class RNNBase(Module):
@@ -98,23 +76,11 @@ class RNNBase(Module):
         get = lambda kind: getattr(self, f"{kind}_l{layer}{suffix}", None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
-    def _step(self, x_proj, state, w_hh, b_hh):
-        if self.mode == "LSTM":
-            return _lstm_step(x_proj, state, w_hh, b_hh)
-        if self.mode == "GRU":
-            return _gru_step(x_proj, state, w_hh, b_hh)
-        return _rnn_step(x_proj, state, w_hh, b_hh, self.mode == "RNN_RELU")
-
     def _run_direction(self, x, state, layer, direction):
-        """x (L, N, I) -> (outputs (L, N, H), final state)."""
+        """x (L, N, I) -> (outputs (L, N, H), final state); the math is dualnet.ops.rnn's."""
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
-        x_proj = F.linear(x, w_ih, b_ih)  # all time steps in one GEMM
-        steps = range(x.shape[0] - 1, -1, -1) if direction == 1 else range(x.shape[0])
-        outs = [None] * x.shape[0]
-        for t in steps:
-            state = self._step(x_proj[t], state, w_hh, b_hh)
-            outs[t] = state[0] if self.mode == "LSTM" else state
-        return stack(outs, 0), state
+        return _rnn.run_direction(self.mode, x, state, w_ih, w_hh, b_ih, b_hh,
+                                  reverse=direction == 1, what=type(self).__name__)
 
     def _initial_state(self, x, hx, batched):
         d = 2 if self.bidirectional else 1
@@ -268,8 +234,8 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         h = self._zeros(input) if hx is None else hx
-        return _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh,
-                         self.bias_hh, self.nonlinearity == "relu")
+        return _rnn.rnn_step(_rnn.project(input, self.weight_ih, self.bias_ih), h,
+                             self.weight_hh, self.bias_hh, self.nonlinearity)
 
 
 class LSTMCell(RNNCellBase):
@@ -281,8 +247,8 @@ class LSTMCell(RNNCellBase):
         if hx is None:
             z = self._zeros(input)
             hx = (z, z)
-        return _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
-                          self.bias_hh)
+        return _rnn.lstm_step(_rnn.project(input, self.weight_ih, self.bias_ih), hx,
+                              self.weight_hh, self.bias_hh)
 
 
 class GRUCell(RNNCellBase):
@@ -292,5 +258,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         h = self._zeros(input) if hx is None else hx
-        return _gru_step(F.linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh,
-                         self.bias_hh)
+        return _rnn.gru_step(_rnn.project(input, self.weight_ih, self.bias_ih), h,
+                             self.weight_hh, self.bias_hh)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dualnet.ops import activation as A
 from dualnet.ops import apply
+from dualnet.ops import nn as N
 
-from ._utils import cast_to
+from ._utils import cast_to, channel_last, np_dtype
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "elu",
     "selu", "celu", "silu", "swish", "softplus", "hardtanh", "hardswish", "hardsigmoid", "mish",
-    "softsign", "log_sigmoid", "tanhshrink",
+    "softsign", "log_sigmoid", "tanhshrink", "prelu", "softshrink", "hardshrink",
+    "thresholded_relu", "maxout", "glu", "gumbel_softmax",
 ]
 
 
@@ -104,3 +106,63 @@ def log_sigmoid(x, name=None):
 
 def tanhshrink(x, name=None):
     return A.tanhshrink(x)
+
+
+def prelu(x, weight, data_format="NCHW", name=None):
+    """max(0, x) + weight * min(0, x); weight holds 1 value or one per channel (axis 1, or
+    the last axis for channels-last formats)."""
+    if weight.ndim != 1:
+        raise ValueError(f"prelu: weight must be 1-D, got shape {weight.shape}")
+    n = weight.shape[0]
+    if n != 1:
+        axis = x.ndim - 1 if channel_last(data_format, "prelu") else 1
+        if x.ndim < 2 or x.shape[axis] not in (n, -1):
+            raise ValueError(f"prelu: weight of {n} values needs {n} channels on axis {axis} "
+                             f"of the input, got shape {x.shape}")
+        return N.prelu(x, weight, channel_axis=axis)
+    return N.prelu(x, weight)
+
+
+def softshrink(x, threshold=0.5, name=None):
+    if threshold < 0:
+        raise ValueError(f"softshrink: threshold must be non-negative, got {threshold}")
+    return N.softshrink(x, threshold)
+
+
+def hardshrink(x, threshold=0.5, name=None):
+    return N.hardshrink(x, threshold)
+
+
+def thresholded_relu(x, threshold=1.0, value=0.0, name=None):
+    """x where x > threshold, else value."""
+    return N.threshold(x, threshold, value)
+
+
+def maxout(x, groups, axis=1, name=None):
+    """Max over each run of `groups` channels on `axis` (1 or -1/3 for NHWC)."""
+    if axis not in (1, -1, 3) or (axis == 3 and x.ndim != 4):
+        raise ValueError(f"maxout: axis must be 1, 3 or -1, got {axis}")
+    return N.maxout(x, groups, axis)
+
+
+def glu(x, axis=-1, name=None):
+    """a * sigmoid(b), (a, b) the halves of x along `axis`."""
+    return N.glu(x, axis)
+
+
+def gumbel_softmax(x, temperature=1.0, hard=False, axis=-1, name=None):
+    """Softmax of (x + Gumbel noise) / temperature; hard=True returns the one-hot argmax with
+    the soft sample's gradient (straight through). The noise needs x's full shape."""
+    from ...tensor_methods.creation import rand
+    from ...tensor_methods.manipulation import detach
+
+    if temperature <= 0:
+        raise ValueError(f"gumbel_softmax: temperature must be positive, got {temperature}")
+    if any(d < 0 for d in x.shape):
+        raise ValueError(f"gumbel_softmax needs a known input shape, got {x.shape}")
+    u = rand(list(x.shape), dtype=np_dtype(x).name)
+    y = N.gumbel_softmax(x, u, temperature, axis)
+    if not hard:
+        return y
+    hard_y = N.one_hot_argmax(y, axis)
+    return apply("add", detach(apply("sub", hard_y, y)), y)

@@ -3,12 +3,15 @@ label_smooth."""
 from __future__ import annotations
 
 from dualnet.ops import apply
+from dualnet.ops import nn as N
 
 from ...framework import in_implicit_mode
 
 from ._utils import bias_shape, channel_last
 
-__all__ = ["linear", "dropout", "dropout2d", "pad", "one_hot", "embedding", "label_smooth"]
+__all__ = ["linear", "dropout", "dropout2d", "pad", "one_hot", "embedding", "label_smooth",
+           "zeropad2d", "cosine_similarity", "pairwise_distance", "bilinear", "alpha_dropout",
+           "unfold", "fold"]
 
 
 def linear(x, weight, bias=None, name=None):
@@ -109,3 +112,72 @@ def _bias(y, bias):
     if bias is None:
         return y
     return apply("add", y, apply("reshape", bias, shape=bias_shape(y.ndim)))
+
+
+def zeropad2d(x, padding, data_format="NCHW", name=None):
+    """Zero-pad H and W: padding an int or [left, right, top, bottom]."""
+    pads = [int(padding)] * 4 if isinstance(padding, int) else list(padding)
+    if x.ndim != 4:
+        raise ValueError(f"zeropad2d expects a 4-D input, got shape {x.shape}")
+    return pad(x, pads, mode="constant", value=0.0, data_format=data_format)
+
+
+def cosine_similarity(x1, x2, axis=1, eps=1e-8):
+    """sum(x1 * x2) / sqrt(max(|x1|^2 |x2|^2, eps^2)) along `axis` (Paddle's clamp)."""
+    return N.cosine_similarity(x1, x2, axis, eps, clamp="product")
+
+
+def pairwise_distance(x, y, p=2.0, epsilon=1e-6, keepdim=False, name=None):
+    """||x - y + epsilon||_p over the last dim."""
+    return N.pairwise_distance(x, y, float(p), epsilon, keepdim)
+
+
+def bilinear(x1, x2, weight, bias=None, name=None):
+    """out[n, o] = x1[n] @ weight[o] @ x2[n] + bias[0, o]; weight [out, in1, in2], bias
+    [1, out]."""
+    if x1.ndim != 2 or x2.ndim != 2 or weight.ndim != 3:
+        raise ValueError(f"bilinear: expects 2-D inputs and a 3-D weight, got {x1.shape}, "
+                         f"{x2.shape} and {weight.shape}")
+    if x1.shape[1] != weight.shape[1] or x2.shape[1] != weight.shape[2]:
+        raise ValueError(f"bilinear: weight {weight.shape} does not fit inputs {x1.shape} and "
+                         f"{x2.shape} ([out, in1, in2])")
+    return N.bilinear(x1, x2, weight, bias)
+
+
+def alpha_dropout(x, p=0.5, training=True, name=None):
+    """Dropout for SELU networks: keeps the mean and variance of the input."""
+    if not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"alpha_dropout: p must be a float in [0, 1], got {p!r}")
+    return N.alpha_dropout(x, float(p), bool(training))
+
+
+def _ints2(v, what: str, fn: str) -> tuple:
+    v = (int(v),) * 2 if isinstance(v, int) else tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{fn}: {what} must be an int or 2 ints, got {list(v)}")
+    return v
+
+
+def _unfold_pads(paddings, fn: str) -> tuple:
+    """Paddle's int / [ph, pw] / [top, left, bottom, right] -> (top, bottom, left, right)."""
+    p = [int(paddings)] * 4 if isinstance(paddings, int) else [int(v) for v in paddings]
+    if len(p) == 2:
+        return (p[0], p[0], p[1], p[1])
+    if len(p) != 4:
+        raise ValueError(f"{fn}: paddings must be an int, 2 or 4 ints, got {paddings}")
+    return (p[0], p[2], p[1], p[3])
+
+
+def unfold(x, kernel_sizes, strides=1, paddings=0, dilations=1, name=None):
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), L the number of sliding blocks."""
+    return N.unfold(x, _ints2(kernel_sizes, "kernel_sizes", "unfold"),
+                    _ints2(strides, "strides", "unfold"), _unfold_pads(paddings, "unfold"),
+                    _ints2(dilations, "dilations", "unfold"))
+
+
+def fold(x, output_sizes, kernel_sizes, strides=1, paddings=0, dilations=1, name=None):
+    """col2im (the adjoint of unfold): (N, C*kh*kw, L) -> (N, C, H, W), overlaps summed."""
+    return N.fold(x, _ints2(output_sizes, "output_sizes", "fold"),
+                  _ints2(kernel_sizes, "kernel_sizes", "fold"),
+                  _ints2(strides, "strides", "fold"), _unfold_pads(paddings, "fold"),
+                  _ints2(dilations, "dilations", "fold"))

@@ -20,6 +20,8 @@ from .common import label_smooth
 __all__ = [
     "cross_entropy", "softmax_with_cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+    "triplet_margin_loss", "square_error_cost", "log_loss", "sigmoid_focal_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -180,3 +182,57 @@ def kl_div(input, label, reduction="mean", log_target=False, name=None):  # noqa
         raise ValueError(f"kl_div: reduction must be one of {_REDUCTIONS + ('batchmean',)}, "
                          f"got {reduction!r}")
     return L.kl_div(input, label, reduction, log_target)
+
+
+def margin_ranking_loss(input, other, label, margin=0.0, reduction="mean",  # noqa: A002
+                        name=None):
+    """max(0, -label * (input - other) + margin)."""
+    _check_reduction("margin_ranking_loss", reduction)
+    return L.margin_ranking_loss(input, other, label, margin, reduction)
+
+
+def hinge_embedding_loss(input, label, margin=1.0, reduction="mean", name=None):  # noqa: A002
+    """input where label == 1, max(0, margin - input) where label == -1."""
+    _check_reduction("hinge_embedding_loss", reduction)
+    return L.hinge_embedding_loss(input, label, margin, reduction)
+
+
+def cosine_embedding_loss(input1, input2, label, margin=0, reduction="mean", name=None):
+    """1 - cos where label == 1, max(0, cos - margin) where label == -1 (cosine over the
+    last dim, Paddle's 1e-11 added to each squared norm)."""
+    _check_reduction("cosine_embedding_loss", reduction)
+    if not -1 <= margin <= 1:
+        raise ValueError(f"cosine_embedding_loss: margin should be in [-1, 1], got {margin}")
+    if input1.ndim not in (1, 2) or label.ndim != input1.ndim - 1:
+        raise ValueError(f"cosine_embedding_loss: expects inputs [N, M] (or [M]) and label "
+                         f"[N] (or []), got {input1.shape} and label {label.shape}")
+    return L.cosine_embedding_loss(input1, input2, label, margin, reduction, eps=1e-11)
+
+
+def triplet_margin_loss(input, positive, negative, margin=1.0, p=2, epsilon=1e-06,  # noqa
+                        swap=False, reduction="mean", name=None):
+    """max(0, d(input, positive) - d(input, negative) + margin), d the p-norm distance."""
+    _check_reduction("triplet_margin_loss", reduction)
+    if margin < 0:
+        raise ValueError(f"triplet_margin_loss: margin should be non-negative, got {margin}")
+    return L.triplet_margin_loss(input, positive, negative, margin, float(p), epsilon, swap,
+                                 reduction)
+
+
+def square_error_cost(input, label):  # noqa: A002
+    """(input - label) ** 2, elementwise."""
+    d = apply("sub", input, label)
+    return apply("mul", d, d)
+
+
+def log_loss(input, label, epsilon=0.0001, name=None):  # noqa: A002
+    """-label * log(input + eps) - (1 - label) * log(1 - input + eps), elementwise."""
+    return L.log_loss(input, label, epsilon)
+
+
+def sigmoid_focal_loss(logit, label, normalizer=None, alpha=0.25, gamma=2.0, reduction="sum",
+                       name=None):
+    """Focal loss on logits (default reduction 'sum'); `normalizer` (a 1-element tensor)
+    divides the per-element loss."""
+    _check_reduction("sigmoid_focal_loss", reduction)
+    return L.sigmoid_focal_loss(logit, label, normalizer, alpha, gamma, reduction)

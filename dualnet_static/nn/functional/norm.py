@@ -8,12 +8,14 @@ from __future__ import annotations
 import math
 
 from dualnet.ops import apply
+from dualnet.ops import nn as N
 from dualnet.ops.norm import group_norm as _group_norm
 
 from ...binder import write_to
 from ._utils import channel_last, to_channel_first, to_channel_last
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "normalize"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "normalize", "instance_norm",
+           "local_response_norm"]
 
 
 def _batch_stats(training: bool, use_global_stats) -> bool:
@@ -98,3 +100,33 @@ def normalize(x, p=2, axis=1, epsilon=1e-12, name=None):
 
     n = norm(x, p=float(p), axis=axis, keepdim=True)
     return apply("div", x, apply("maximum", n, epsilon))
+
+
+def instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.9, eps=1e-05, data_format="NCHW",
+                  name=None):
+    """Normalize each sample's channels over their spatial dims, then scale and shift per
+    channel. As in Paddle's dynamic mode, the input statistics are always used (the
+    running-statistics arguments are accepted and ignored)."""
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm expects an input of 3 to 5 dims, got shape {x.shape}")
+    last = channel_last(data_format, "instance_norm")
+    if last:
+        x = to_channel_first(x)
+    y = N.instance_norm(x, weight, bias, eps)
+    return to_channel_last(y) if last else y
+
+
+def local_response_norm(x, size, alpha=0.0001, beta=0.75, k=1.0, data_format="NCHW",
+                        name=None):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels) ** beta."""
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm expects an input of 3 or more dims, got shape "
+                         f"{x.shape}")
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    last = channel_last(data_format, "local_response_norm")
+    if last:
+        x = to_channel_first(x)
+    y = N.local_response_norm(x, size, alpha, beta, k)
+    return to_channel_last(y) if last else y

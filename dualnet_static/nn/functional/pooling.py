@@ -8,7 +8,7 @@ from dualnet.ops import pool as P
 from ._utils import channel_last, to_channel_first, to_channel_last
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d"]
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
 
 def _no_mask(return_mask: bool, what: str) -> None:
@@ -70,3 +70,17 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, exclusive=True, ceil_mode
 def adaptive_avg_pool1d(x, output_size, name=None):
     return _in_ncl(x, "NCL", "adaptive_avg_pool1d",
                    lambda v: P.adaptive_avg_pool1d(v, output_size))
+
+
+def adaptive_max_pool2d(x, output_size, return_mask=False, name=None):
+    """Max over adaptive bins [floor(i*H/O), ceil((i+1)*H/O)) of NCHW input."""
+    _no_mask(return_mask, "adaptive_max_pool2d")
+    if x.ndim != 4:
+        raise ValueError(f"adaptive_max_pool2d expects a 4-D input (NCHW), got shape {x.shape}")
+    return P.adaptive_max_pool2d(x, output_size)
+
+
+def adaptive_max_pool1d(x, output_size, return_mask=False, name=None):
+    _no_mask(return_mask, "adaptive_max_pool1d")
+    return _in_ncl(x, "NCL", "adaptive_max_pool1d",
+                   lambda v: P.adaptive_max_pool1d(v, output_size))

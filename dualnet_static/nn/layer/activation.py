@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from .. import functional as F
-from .layers import Layer
+from ..initializer.initializer import Constant
+from .layers import Layer, default_dtype
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "ELU", "SELU", "CELU", "SiLU", "Swish", "Softplus", "Hardtanh", "Hardswish",
-           "Hardsigmoid", "Mish", "Softsign", "LogSigmoid", "Tanhshrink"]
+           "Hardsigmoid", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "PReLU", "Softshrink",
+           "Hardshrink", "ThresholdedReLU", "Maxout", "GLU", "Silu"]
 
 
 def _simple(cls_name: str, fn):
@@ -26,6 +28,7 @@ ReLU6 = _simple("ReLU6", F.relu6)
 Sigmoid = _simple("Sigmoid", F.sigmoid)
 Tanh = _simple("Tanh", F.tanh)
 SiLU = _simple("SiLU", F.silu)
+Silu = _simple("Silu", F.silu)  # Paddle 2.x spells it Silu
 Swish = _simple("Swish", F.swish)
 Hardswish = _simple("Hardswish", F.hardswish)
 Mish = _simple("Mish", F.mish)
@@ -139,3 +142,87 @@ class Hardsigmoid(Layer):
 
     def forward(self, x):
         return F.hardsigmoid(x)
+
+
+class PReLU(Layer):
+    """max(0, x) + weight * min(0, x) with a learned weight of num_parameters values (1, or
+    one per channel), initialized to `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25, weight_attr=None, data_format="NCHW",
+                 name=None):
+        super().__init__()
+        if not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got "
+                             f"{num_parameters!r}")
+        self._num_parameters, self._init, self._data_format = num_parameters, init, data_format
+        self._dtype = default_dtype()
+        self._weight = self.create_parameter(shape=[num_parameters], attr=weight_attr,
+                                             dtype=self._dtype,
+                                             default_initializer=Constant(float(init)))
+
+    def forward(self, x):
+        return F.prelu(x, self._weight, data_format=self._data_format)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self._num_parameters}, data_format={self._data_format}, " \
+               f"init={self._init}, dtype={self._dtype}"
+
+
+class _Threshold(Layer):
+    _fn = None
+
+    def __init__(self, threshold=0.5, name=None):
+        super().__init__()
+        self._threshold = threshold
+
+    def forward(self, x):
+        return type(self)._fn(x, self._threshold)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self._threshold}"
+
+
+class Softshrink(_Threshold):
+    _fn = staticmethod(F.softshrink)
+
+
+class Hardshrink(_Threshold):
+    _fn = staticmethod(F.hardshrink)
+
+
+class ThresholdedReLU(Layer):
+    """x where x > threshold, else value."""
+
+    def __init__(self, threshold=1.0, value=0.0, name=None):
+        super().__init__()
+        self._threshold, self._value = threshold, value
+
+    def forward(self, x):
+        return F.thresholded_relu(x, self._threshold, self._value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self._threshold}"
+
+
+class Maxout(Layer):
+    def __init__(self, groups, axis=1, name=None):
+        super().__init__()
+        self._groups, self._axis = groups, axis
+
+    def forward(self, x):
+        return F.maxout(x, self._groups, self._axis)
+
+    def extra_repr(self) -> str:
+        return f"groups={self._groups}, axis={self._axis}"
+
+
+class GLU(Layer):
+    def __init__(self, axis=-1, name=None):
+        super().__init__()
+        self._axis = axis
+
+    def forward(self, x):
+        return F.glu(x, self._axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self._axis}"

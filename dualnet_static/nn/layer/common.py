@@ -14,7 +14,9 @@ from ..param_attr import ParamAttr
 from . import storage
 from .layers import Layer, default_dtype
 
-__all__ = ["Linear", "Dropout", "Dropout2D", "Embedding", "Flatten", "Identity", "Pad2D"]
+__all__ = ["Linear", "Dropout", "Dropout2D", "Embedding", "Flatten", "Identity", "Pad2D",
+           "Pad1D", "ZeroPad2D", "CosineSimilarity", "PairwiseDistance", "Bilinear",
+           "AlphaDropout", "Unfold", "Fold"]
 
 
 class Linear(Layer):
@@ -160,3 +162,128 @@ class Pad2D(Layer):
     def extra_repr(self) -> str:
         return f"padding={self._pad}, mode={self._mode}, value={self._value}, " \
                f"data_format={self._data_format}"
+
+
+class Pad1D(Pad2D):
+    """F.pad over L: padding an int or [left, right]."""
+
+    def __init__(self, padding, mode="constant", value=0.0, data_format="NCL", name=None):
+        Layer.__init__(self)
+        self._pad = [padding] * 2 if isinstance(padding, int) else list(padding)
+        self._mode, self._value, self._data_format = mode, value, data_format
+
+
+class ZeroPad2D(Layer):
+    """Zero padding of H and W: padding an int or [left, right, top, bottom]."""
+
+    def __init__(self, padding, data_format="NCHW", name=None):
+        super().__init__()
+        self._pad = [padding] * 4 if isinstance(padding, int) else list(padding)
+        self._data_format = data_format
+
+    def forward(self, x):
+        return F.zeropad2d(x, self._pad, data_format=self._data_format)
+
+    def extra_repr(self) -> str:
+        return f"padding={self._pad}, data_format={self._data_format}"
+
+
+class CosineSimilarity(Layer):
+    def __init__(self, axis=1, eps=1e-8):
+        super().__init__()
+        self._axis, self._eps = axis, eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, axis=self._axis, eps=self._eps)
+
+    def extra_repr(self) -> str:
+        return f"axis={self._axis}, eps={self._eps}"
+
+
+class PairwiseDistance(Layer):
+    def __init__(self, p=2.0, epsilon=1e-6, keepdim=False, name=None):
+        super().__init__()
+        self.p, self.epsilon, self.keepdim = p, epsilon, keepdim
+
+    def forward(self, x, y):
+        return F.pairwise_distance(x, y, self.p, self.epsilon, self.keepdim)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, epsilon={self.epsilon}, keepdim={self.keepdim}"
+
+
+class Bilinear(Layer):
+    """out = x1 W_k x2 + b: weight [out_features, in1_features, in2_features] (Xavier),
+    bias [1, out_features] (zeros)."""
+
+    def __init__(self, in1_features, in2_features, out_features, weight_attr=None,
+                 bias_attr=None, name=None):
+        super().__init__()
+        for what, n in (("in1_features", in1_features), ("in2_features", in2_features),
+                        ("out_features", out_features)):
+            if n <= 0:
+                raise ValueError(f"Bilinear: {what} must be positive, got {n}")
+        self._in1_features, self._in2_features = in1_features, in2_features
+        self._out_features = out_features
+        self._dtype = default_dtype()
+        self.weight = self.create_parameter(
+            shape=[out_features, in1_features, in2_features], attr=weight_attr,
+            dtype=self._dtype)
+        self.bias = self.create_parameter(shape=[1, out_features], attr=bias_attr,
+                                          dtype=self._dtype, is_bias=True)
+
+    def forward(self, x1, x2):
+        return F.bilinear(x1, x2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in1_features={self._in1_features}, in2_features={self._in2_features}, " \
+               f"out_features={self._out_features}, dtype={self._dtype}"
+
+
+class AlphaDropout(Layer):
+    """Alpha dropout (SELU-preserving) while training, identity in eval mode."""
+
+    def __init__(self, p=0.5, name=None):
+        super().__init__()
+        if not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(f"AlphaDropout: p must be a float in [0, 1], got {p!r}")
+        self.p = p
+
+    def forward(self, input):  # noqa: A002
+        return F.alpha_dropout(input, self.p, training=self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Unfold(Layer):
+    """im2col of NCHW input (see F.unfold)."""
+
+    def __init__(self, kernel_sizes, dilations=1, paddings=0, strides=1, name=None):
+        super().__init__()
+        self.kernel_sizes, self.dilations = kernel_sizes, dilations
+        self.paddings, self.strides = paddings, strides
+
+    def forward(self, input):  # noqa: A002
+        return F.unfold(input, self.kernel_sizes, self.strides, self.paddings, self.dilations)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_sizes}, dilation={self.dilations}, " \
+               f"padding={self.paddings}, stride={self.strides}"
+
+
+class Fold(Layer):
+    """col2im into NCHW output of output_sizes (see F.fold)."""
+
+    def __init__(self, output_sizes, kernel_sizes, dilations=1, paddings=0, strides=1,
+                 name=None):
+        super().__init__()
+        self.output_sizes, self.kernel_sizes = output_sizes, kernel_sizes
+        self.dilations, self.paddings, self.strides = dilations, paddings, strides
+
+    def forward(self, input):  # noqa: A002
+        return F.fold(input, self.output_sizes, self.kernel_sizes, self.strides, self.paddings,
+                      self.dilations)
+
+    def extra_repr(self) -> str:
+        return f"output_sizes={self.output_sizes}, kernel_size={self.kernel_sizes}"

@@ -8,7 +8,7 @@ from .. import functional as F
 from ..initializer.initializer import Normal
 from .layers import Layer, default_dtype
 
-__all__ = ["Conv1D", "Conv2D"]
+__all__ = ["Conv1D", "Conv2D", "Conv2DTranspose"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -108,3 +108,38 @@ class Conv1D(_ConvNd):
         return F.conv1d(x, self.weight, self.bias, stride=self._stride, padding=padding,
                         dilation=self._dilation, groups=self._groups,
                         data_format=self._data_format)
+
+
+class Conv2DTranspose(Layer):
+    """The adjoint of Conv2D: filters [in_channels, out_channels / groups, kh, kw] (Xavier
+    uniform, Paddle's default for transposed convolutions), bias zeros; `forward(x,
+    output_size=None)`."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, dilation=1, weight_attr=None, bias_attr=None,
+                 data_format="NCHW"):
+        super().__init__()
+        if groups <= 0 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2DTranspose: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must be divisible by groups ({groups})")
+        self._dtype = default_dtype()
+        self._in_channels, self._out_channels = in_channels, out_channels
+        self._kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self._stride, self._padding, self._output_padding = stride, padding, output_padding
+        self._groups, self._dilation, self._data_format = groups, dilation, data_format
+        self.weight = self.create_parameter(
+            shape=[in_channels, out_channels // groups, *self._kernel_size], attr=weight_attr,
+            dtype=self._dtype)
+        self.bias = self.create_parameter(shape=[out_channels], attr=bias_attr,
+                                          dtype=self._dtype, is_bias=True)
+
+    def forward(self, x, output_size=None):
+        return F.conv2d_transpose(x, self.weight, self.bias, stride=self._stride,
+                                  padding=self._padding, output_padding=self._output_padding,
+                                  groups=self._groups, dilation=self._dilation,
+                                  output_size=output_size, data_format=self._data_format)
+
+    def extra_repr(self) -> str:
+        return (f"{self._in_channels}, {self._out_channels}, "
+                f"kernel_size={list(self._kernel_size)}, stride={self._stride}, "
+                f"padding={self._padding}, data_format={self._data_format}")

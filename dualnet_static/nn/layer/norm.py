@@ -11,7 +11,8 @@ from ..initializer.initializer import Constant
 from ..param_attr import ParamAttr
 from .layers import Layer, default_dtype
 
-__all__ = ["BatchNorm", "BatchNorm1D", "BatchNorm2D", "BatchNorm3D", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm", "BatchNorm1D", "BatchNorm2D", "BatchNorm3D", "LayerNorm", "GroupNorm",
+           "InstanceNorm1D", "InstanceNorm2D", "InstanceNorm3D", "LocalResponseNorm"]
 
 
 def _stat_attr(name):
@@ -175,3 +176,69 @@ class GroupNorm(Layer):
     def extra_repr(self) -> str:
         return f"num_groups={self._num_groups}, num_channels={self._num_channels}, " \
                f"epsilon={self._epsilon}"
+
+
+class _InstanceNormBase(Layer):
+    """Per-sample, per-channel normalization; `scale` (ones) and `bias` (zeros) of
+    [num_features] unless weight_attr / bias_attr is False (no running statistics)."""
+
+    _ndim = 4
+
+    def __init__(self, num_features, epsilon=1e-05, momentum=0.9, weight_attr=None,
+                 bias_attr=None, data_format="NCHW", name=None):
+        super().__init__()
+        self._num_features, self._epsilon, self._momentum = num_features, epsilon, momentum
+        self._data_format = data_format
+        self._dtype = default_dtype()
+        if weight_attr is False or bias_attr is False:
+            self.scale = self.bias = None
+        else:
+            self.scale = self.create_parameter(shape=[num_features], attr=weight_attr,
+                                               dtype=self._dtype,
+                                               default_initializer=Constant(1.0))
+            self.bias = self.create_parameter(shape=[num_features], attr=bias_attr,
+                                              dtype=self._dtype, is_bias=True)
+
+    def forward(self, input):  # noqa: A002
+        if input.ndim != self._ndim:
+            raise ValueError(f"{type(self).__name__} expects a {self._ndim}-D input, got "
+                             f"shape {input.shape}")
+        return F.instance_norm(input, weight=self.scale, bias=self.bias, eps=self._epsilon,
+                               data_format=self._data_format)
+
+    def extra_repr(self) -> str:
+        return f"num_features={self._num_features}, epsilon={self._epsilon}"
+
+
+class InstanceNorm1D(_InstanceNormBase):
+    _ndim = 3
+
+    def __init__(self, num_features, epsilon=1e-05, momentum=0.9, weight_attr=None,
+                 bias_attr=None, data_format="NCL", name=None):
+        super().__init__(num_features, epsilon, momentum, weight_attr, bias_attr, data_format)
+
+
+class InstanceNorm2D(_InstanceNormBase):
+    _ndim = 4
+
+
+class InstanceNorm3D(_InstanceNormBase):
+    _ndim = 5
+
+    def __init__(self, num_features, epsilon=1e-05, momentum=0.9, weight_attr=None,
+                 bias_attr=None, data_format="NCDHW", name=None):
+        super().__init__(num_features, epsilon, momentum, weight_attr, bias_attr, data_format)
+
+
+class LocalResponseNorm(Layer):
+    def __init__(self, size, alpha=0.0001, beta=0.75, k=1.0, data_format="NCHW", name=None):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+        self.data_format = data_format
+
+    def forward(self, input):  # noqa: A002
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k,
+                                     self.data_format)
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
