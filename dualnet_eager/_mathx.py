@@ -2,8 +2,9 @@
 atan2, ...), and the Tensor methods of the same names (MathMethods, a Tensor base).
 
 Everything is an op or a composite of ops (dualnet/ops/matrix.py holds the new primitives:
-slogdet, inv, solve, cholesky, qr, svd, eigh, atan2, expm1, log1p, erfinv), so gradients come
-from the registry's rules.
+slogdet, inv, solve, cholesky, qr, svd, eigh; dualnet/ops/special.py the trigonometric and
+hyperbolic ones, log2/log10, and the composites shared with dualnet_static: hypot, lerp,
+logaddexp, logit, frac, heaviside, deg2rad), so gradients come from the registry's rules.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dualnet import dtypes
 from dualnet import random as _random
 from dualnet.ops import apply
 from dualnet.ops import composite as C
+from dualnet.ops import special as S
 
 __all__ = [
     "addmm", "addmv", "addbmm", "baddbmm", "addcmul", "addcdiv", "outer", "ger", "kron",
@@ -31,7 +33,6 @@ __all__ = [
 ]
 
 _LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
 _minmax = namedtuple("aminmax", ["min", "max"])
 
 
@@ -259,11 +260,11 @@ arctan2 = atan2
 
 
 def hypot(input, other):
-    return (input * input + other * other).sqrt()
+    return S.hypot(input, other)
 
 
 def lerp(input, end, weight):
-    return input + weight * (end - input)
+    return S.lerp(input, end, weight)
 
 
 def erfinv(input):
@@ -287,11 +288,11 @@ def exp2(input):
 
 
 def log2(input):
-    return apply("log", input) * (1.0 / _LN2)
+    return apply("log2", input)
 
 
 def log10(input):
-    return apply("log", input) * (1.0 / _LN10)
+    return apply("log10", input)
 
 
 def _float(x):
@@ -302,10 +303,7 @@ def _float(x):
 
 def logaddexp(input, other):
     """log(exp(x) + exp(y)) without overflow; equal infinities give that infinity."""
-    x, y = _float(input), _float(_t(other, input))
-    m = apply("maximum", x, y)
-    out = m + apply("log1p", apply("exp", -(x - y).abs()))
-    return apply("where", apply("logical_and", m.isinf(), x == y), x, out)
+    return S.logaddexp(_float(input), _float(_t(other, input)))
 
 
 def logaddexp2(input, other):
@@ -313,10 +311,7 @@ def logaddexp2(input, other):
 
 
 def logit(input, eps=None):
-    x = _float(input)
-    if eps is not None:
-        x = x.clamp(eps, 1.0 - eps)
-    return (x / (1.0 - x)).log()
+    return S.logit(_t(input), eps)
 
 
 def xlogy(input, other):
@@ -357,7 +352,7 @@ def signbit(input):
 
 
 def frac(input):
-    return input - apply("trunc", input)
+    return S.frac(input)
 
 
 def trunc(input):
@@ -376,15 +371,15 @@ def heaviside(input, values):
     if x._data.dtype != v._data.dtype:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
                            f"dtypes: {x.dtype.name} and {v.dtype.name}")
-    return apply("where", x == 0, v, (x > 0).to(x.dtype))
+    return S.heaviside(x, v)
 
 
 def deg2rad(input):
-    return _float(input) * (math.pi / 180.0)
+    return S.deg2rad(_t(input))
 
 
 def rad2deg(input):
-    return _float(input) * (180.0 / math.pi)
+    return S.rad2deg(_t(input))
 
 
 def clamp_min(input, min):
@@ -423,55 +418,39 @@ def reciprocal(input):
 
 
 def tan(input):
-    x = _float(input)
-    return x.sin() / x.cos()
-
-
-def _one_minus_sq_sqrt(x):
-    return ((1.0 - x) * (1.0 + x)).sqrt()
+    return apply("tan", input)
 
 
 def asin(input):
-    x = _float(input)
-    return apply("atan2", x, _one_minus_sq_sqrt(x))
+    return apply("asin", input)
 
 
 def acos(input):
-    x = _float(input)
-    return apply("atan2", _one_minus_sq_sqrt(x), x)
+    return apply("acos", input)
 
 
 def atan(input):
-    return apply("atan2", _float(input), 1.0)
+    return apply("atan", input)
 
 
 def sinh(input):
-    x = _float(input)
-    return (apply("expm1", x) - apply("expm1", -x)) * 0.5
+    return apply("sinh", input)
 
 
 def cosh(input):
-    x = _float(input)
-    return (x.exp() + (-x).exp()) * 0.5
+    return apply("cosh", input)
 
 
 def asinh(input):
-    """sign(x) log1p(|x| + x^2 / (1 + sqrt(1 + x^2))): exact near 0, odd, slope 1 at 0."""
-    x = _float(input)
-    s = apply("where", x < 0, -1.0, 1.0).detach()
-    a = x * s
-    return s * apply("log1p", a + a * a / (1.0 + (1.0 + a * a).sqrt()))
+    return apply("asinh", input)
 
 
 def acosh(input):
-    x = _float(input)
-    t = x - 1.0
-    return apply("log1p", t + (t * (x + 1.0)).sqrt())
+    return apply("acosh", input)
 
 
 def atanh(input):
-    x = _float(input)
-    return apply("log1p", 2.0 * x / (1.0 - x)) * 0.5
+    return apply("atanh", input)
 
 
 arcsin, arccos, arctan = asin, acos, atan

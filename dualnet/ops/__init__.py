@@ -12,3 +12,4 @@ from . import fused  # noqa: F401  (fused primitives + out= kernels: dualnet_sta
 from . import dynamic_shape  # noqa: F401
 from . import sorting, matrix  # noqa: F401
 from . import rnn, resample  # noqa: F401  (composites only)
+from . import special  # noqa: F401  (inverse trig, gamma family, bit ops; composites)

@@ -114,7 +114,8 @@ def clip(ctx, node, x, lo=None, hi=None):
 _UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log",
           "Sqrt": "sqrt", "Neg": "neg", "Abs": "abs", "Erf": "erf", "Sin": "sin", "Cos": "cos",
           "Floor": "floor", "Ceil": "ceil", "Sign": "sign", "Not": "logical_not",
-          "IsNaN": "isnan"}
+          "IsNaN": "isnan", "Tan": "tan", "Sinh": "sinh", "Cosh": "cosh", "Asin": "asin",
+          "Acos": "acos", "Atan": "atan", "Asinh": "asinh", "Acosh": "acosh", "Atanh": "atanh"}
 
 
 def _unary(name):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dualnet.ops import matrix
 from dualnet.ops.norm import group_norm as group_norm_op
 
 from . import converter, ops
@@ -126,21 +127,6 @@ def shrink(ctx, node, x):
     return _like(ops.where(low, ops.add(x, np.asarray(bias, dt)), shifted), x)
 
 
-@converter("Tan", since=7)
-def tan(ctx, node, x):
-    return ops.div(ops.sin(x), ops.cos(x))
-
-
-@converter("Sinh", since=9)
-def sinh(ctx, node, x):
-    return ops.mul(ops.sub(ops.exp(x), ops.exp(ops.neg(x))), np.asarray(0.5, _dtype(x)))
-
-
-@converter("Cosh", since=9)
-def cosh(ctx, node, x):
-    return ops.mul(ops.add(ops.exp(x), ops.exp(ops.neg(x))), np.asarray(0.5, _dtype(x)))
-
-
 # ---------------------------------------------------------------- normalization
 
 def _axes_from(axis: int, ndim: int) -> tuple:
@@ -216,3 +202,7 @@ def softmax_cross_entropy(ctx, node, scores, labels, weight=None):
                         ignore_index=-100 if ignore is None else ignore, axis=1)
     return loss, logp
 
+
+@converter("Det", since=11)
+def det(ctx, node, x):
+    return matrix.det(x)  # sign * exp(log|det|) of the registry's slogdet

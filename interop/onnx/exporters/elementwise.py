@@ -13,7 +13,9 @@ _SAME = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
          "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs", "erf": "Erf",
          "sin": "Sin", "cos": "Cos", "floor": "Floor", "ceil": "Ceil", "sign": "Sign",
          "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "isnan": "IsNaN",
-         "isinf": "IsInf", "where": "Where", "assign": "Identity", "to_device": "Identity"}
+         "isinf": "IsInf", "where": "Where", "assign": "Identity", "to_device": "Identity",
+         "tan": "Tan", "sinh": "Sinh", "cosh": "Cosh", "asin": "Asin", "acos": "Acos",
+         "atan": "Atan", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh"}
 
 
 def _same(onnx_type: str):
@@ -73,6 +75,18 @@ def expm1(ctx, op):  # ONNX has no Expm1: exp(x) - 1 (what onnxruntime would com
 def log1p(ctx, op):  # nor Log1p: log(1 + x)
     (x,) = ctx.inputs(op)
     ctx.node("Log", [ctx.node("Add", [x, _scalar(ctx, 1, op.inputs[0])])], [ctx.output(op)])
+
+
+def _log_base(base: float):
+    def export(ctx, op):  # ONNX has only the natural Log: log(x) / log(base)
+        (x,) = ctx.inputs(op)
+        scale = _scalar(ctx, np.log(base), op.inputs[0])
+        ctx.node("Div", [ctx.node("Log", [x]), scale], [ctx.output(op)])
+    return export
+
+
+exporter("log2")(_log_base(2.0))
+exporter("log10")(_log_base(10.0))
 
 
 @exporter("round")
