@@ -15,7 +15,8 @@ import numpy as np
 
 from dualnet import backend, dtypes
 from dualnet.ops import apply
-from dualnet.ops import composite as C
+from dualnet.ops import manip as M
+from dualnet.ops import statistics as S
 from dualnet.ops.common import norm_axis
 from dualnet.ops.indexing import broadcast_along, parse_index
 
@@ -127,20 +128,6 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's n
     return _rt.topk(apply("gather", x, indices, axis=d), indices)
 
 
-def _pick(name, x, d: int, position, keepdim: bool, result):
-    """(values, indices) of the entry at sorted `position` (an int, or an int64 tensor
-    shaped like x with `d` of size 1) along `d`."""
-    order = apply("argsort", x, axis=d, descending=False)
-    if isinstance(position, int):
-        indices = _getitem(order, _along(d, slice(position, position + 1)))
-    else:
-        indices = apply("gather", order, position, axis=d)
-    values = apply("gather", x, indices, axis=d)
-    if not keepdim:
-        values, indices = values.squeeze(d), indices.squeeze(d)
-    return result(values, indices)
-
-
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest entry (k counts from 1) along `dim`."""
     x = _arg("kthvalue", input)
@@ -151,23 +138,22 @@ def kthvalue(input, k, dim=-1, keepdim=False):
                            f"of size {size} (input shape {list(x.shape)})")
     if x.ndim == 0:
         return _rt.kthvalue(x.clone(), _const(x, np.zeros((), np.int64)))
-    return _pick("kthvalue", x, d, int(k) - 1, keepdim, _rt.kthvalue)
+    return _rt.kthvalue(*S.kthvalue(x, int(k), d, bool(keepdim)))
 
 
 def median(input, dim=None, keepdim=False):
     """The lower median of all entries (a 0-d tensor), or with `dim` (values, indices)."""
     x = _arg("median", input)
     if dim is None:
-        flat = x.reshape(-1)
-        if flat.shape[0] == 0:
+        if x.numel() == 0:
             return _const(x, np.full((), np.nan, dtype=x._data.dtype))
-        return _pick("median", flat, 0, (flat.shape[0] - 1) // 2, False, _rt.median).values
+        return S.lower_median(x, None)[0]
     d = _dim("median", dim, x.ndim)
     if x.ndim == 0:
         return _rt.median(x.clone(), _const(x, np.zeros((), np.int64)))
     if x.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size")
-    return _pick("median", x, d, (x.shape[d] - 1) // 2, keepdim, _rt.median)
+    return _rt.median(*S.lower_median(x, d, bool(keepdim)))
 
 
 def nanmedian(input, dim=None, keepdim=False):
@@ -177,17 +163,13 @@ def nanmedian(input, dim=None, keepdim=False):
         out = median(x, dim, keepdim)
         return out if dim is None else _rt.nanmedian(*out)
     if dim is None:
-        flat = x.reshape(-1)
-        if flat.shape[0] == 0:
+        if x.numel() == 0:
             return _const(x, np.full((), np.nan, dtype=x._data.dtype))
-        return nanmedian(flat, 0).values
+        return S.lower_median(x, None, ignore_nan=True)[0]
     d = _dim("nanmedian", dim, x.ndim)
     if x.ndim == 0:
         return _rt.nanmedian(x.clone(), _const(x, np.zeros((), np.int64)))
-    valid = apply("cast", apply("logical_not", apply("isnan", x)), dtype="int64")
-    count = apply("sum", valid, axis=d, keepdim=True)
-    position = apply("clip", apply("floor_divide", apply("sub", count, 1), 2), min=0)
-    return _pick("nanmedian", x, d, position, keepdim, _rt.nanmedian)
+    return _rt.nanmedian(*S.lower_median(x, d, bool(keepdim), ignore_nan=True))
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -197,22 +179,9 @@ def mode(input, dim=-1, keepdim=False):
     d = _dim("mode", dim, x.ndim)
     if x.ndim == 0:
         return _rt.mode(x.clone(), _const(x, np.zeros((), np.int64)))
-    n = x.shape[d]
-    if n == 0:
+    if x.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size")
-    xm = C.movedim(x.detach(), d, -1)
-    same = apply("equal", apply("unsqueeze", xm, axis=-1), apply("unsqueeze", xm, axis=-2))
-    counts = apply("sum", apply("cast", same, dtype="int64"), axis=-1)
-    best = apply("equal", counts, apply("max", counts, axis=-1, keepdim=True))
-    big = np.inf if xm._data.dtype.kind == "f" else np.iinfo(xm._data.dtype).max
-    value = apply("min", apply("where", best, xm, big), axis=-1, keepdim=True)
-    hits = apply("flip", apply("equal", xm, value), axis=-1)
-    last = apply("sub", n - 1, apply("argmax", hits, axis=-1, keepdim=True))
-    indices = C.movedim(last, -1, d)
-    values = apply("gather", x, indices, axis=d)
-    if not keepdim:
-        values, indices = values.squeeze(d), indices.squeeze(d)
-    return _rt.mode(values, indices)
+    return _rt.mode(*S.mode(x, d, bool(keepdim)))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002
@@ -231,28 +200,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noq
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapse runs of equal consecutive values (or slices along `dim`) to one."""
     x = _arg("unique_consecutive", input)
-    if dim is None:
-        flat, d = x.reshape(-1), 0
-    else:
-        flat, d = x, _dim("unique_consecutive", dim, x.ndim)
-    n = flat.shape[d]
-    if n == 0:
-        empty = _const(x, np.zeros(0, np.int64))
-        out = (flat, empty.reshape(tuple(x.shape)) if dim is None else empty, empty)
-    else:
-        lead = C.movedim(flat, d, 0)
-        change = apply("not_equal", lead[1:], lead[:-1])
-        if change.ndim > 1:
-            change = apply("any", change, axis=tuple(range(1, change.ndim)))
-        first = _const(x, np.ones(1, dtype=bool))
-        starts = apply("concat", first, change, axis=0)
-        where = apply("nonzero", starts).reshape(-1)
-        inverse = apply("sub", apply("cumsum", apply("cast", starts, dtype="int64"), axis=0), 1)
-        bounds = apply("concat", where, _index(x, [n]), axis=0)
-        counts = apply("sub", bounds[1:], bounds[:-1])
-        if dim is None:
-            inverse = inverse.reshape(tuple(x.shape))
-        out = (apply("index_select", flat, where, axis=d), inverse, counts)
+    d = None if dim is None else _dim("unique_consecutive", dim, x.ndim)
+    out = M.unique_consecutive(x, axis=d)
     extra = [t for t, flag in ((out[1], return_inverse), (out[2], return_counts)) if flag]
     return (out[0], *extra) if extra else out[0]
 
@@ -276,8 +225,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if seq.ndim > 1 and values.ndim == 0:
         raise RuntimeError(f"searchsorted(): a scalar input needs a 1-D sorted_sequence, got "
                            f"shape {list(seq.shape)}")
-    out = apply("searchsorted", seq, values, right=bool(right))
-    return out.to(dtypes.int32) if out_int32 else out
+    return M.searchsorted(seq, values, right=bool(right), out_int32=bool(out_int32))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
@@ -286,7 +234,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     if b.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim "
                            f"{b.ndim}")
-    return searchsorted(b, input, out_int32=out_int32, right=right)
+    values = input if isinstance(input, _Tensor()) else _const(
+        b, np.asarray(input, dtype=b._data.dtype))
+    return M.bucketize(values, b, right=bool(right), out_int32=bool(out_int32))
 
 
 def masked_select(input, mask):
@@ -384,9 +334,7 @@ def index_fill(input, dim, index, value):
     if isinstance(value, _Tensor()) and value.ndim != 0:
         raise RuntimeError(f"index_fill(): only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s)")
-    if x.ndim == 0:
-        return apply("setitem", x, value, index=(("ellipsis",),))
-    return _setitem(x, value, _along(d, index.reshape(-1)))
+    return M.index_fill(x, index, d, value)
 
 
 def index_copy(input, dim, index, source):
@@ -418,31 +366,27 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         counts = x
         x = _const(x, np.arange(counts.numel(), dtype=np.int64))
         repeats = counts
-    if dim is None:
-        x, d = x.reshape(-1), 0
-    else:
-        d = _dim("repeat_interleave", dim, x.ndim)
-    n = x.shape[d] if x.ndim else 1
+    d = None if dim is None else _dim("repeat_interleave", dim, x.ndim)
+    n = x.numel() if d is None else x.shape[d] if x.ndim else 1
     if isinstance(repeats, _Tensor()):
         if repeats._data.dtype.kind not in "iu":
             raise RuntimeError(f"repeat_interleave(): repeats must be an integer tensor, got "
                                f"{repeats._data.dtype}")
         counts = np.asarray(backend.to_numpy(repeats._data)).reshape(-1)
         counts = np.broadcast_to(counts, (n,)) if counts.size == 1 else counts
+        if counts.size != n:
+            raise RuntimeError(f"repeat_interleave(): repeats must have the same size as input "
+                               f"along dim {d or 0}: {counts.size} vs {n}")
+        total = int(counts.sum())
     else:
-        counts = np.full(n, int(repeats))
-    if counts.size != n:
-        raise RuntimeError(f"repeat_interleave(): repeats must have the same size as input "
-                           f"along dim {d}: {counts.size} vs {n}")
-    if (counts < 0).any():
+        counts = int(repeats)
+        total = n * counts
+    if (np.asarray(counts) < 0).any():
         raise RuntimeError("repeat_interleave(): repeats can not be negative")
-    positions = np.repeat(np.arange(n), counts)
-    if output_size is not None and int(output_size) != positions.size:
+    if output_size is not None and int(output_size) != total:
         raise RuntimeError(f"repeat_interleave(): output_size {output_size} does not match the "
-                           f"repeated size {positions.size}")
-    if x.ndim == 0:
-        x = x.reshape(1)
-    return apply("index_select", x, _index(x, positions), axis=d)
+                           f"repeated size {total}")
+    return M.repeat_interleave(x, counts, d)
 
 
 def count_nonzero(input, dim=None):
@@ -452,8 +396,7 @@ def count_nonzero(input, dim=None):
         dim = tuple(_dim("count_nonzero", a, x.ndim) for a in dim)
     elif dim is not None:
         dim = _dim("count_nonzero", dim, x.ndim)
-    nonzero = apply("cast", apply("not_equal", x, 0), dtype="int64")
-    return apply("sum", nonzero, axis=dim, keepdim=False)
+    return S.count_nonzero(x, dim)
 
 
 def bincount(input, weights=None, minlength=0):
@@ -472,15 +415,10 @@ def bincount(input, weights=None, minlength=0):
     if n and int(apply("min", x, axis=None, keepdim=False)) < 0:
         raise RuntimeError("bincount(): only supports 1-d non-negative integral inputs, got "
                            "negative values")
-    size = builtins.max(int(apply("max", x, axis=None, keepdim=False)) + 1 if n else 0,
-                        int(minlength))
-    if weights is None:
-        dtype, weights = np.int64, _const(x, np.ones(n, dtype=np.int64))
-    else:
+    if weights is not None:
         dtype = np.float32 if weights._data.dtype == np.float32 else np.float64
         weights = weights.to(dtypes.as_dtype(dtype))
-    index = x if x._data.dtype == np.int64 else x.to(dtypes.int64)
-    return apply("scatter_add", _const(x, np.zeros(size, dtype=dtype)), index, weights, axis=0)
+    return apply("bincount", x, weights, minlength=int(minlength))
 
 
 def histc(input, bins=100, min=0, max=0):  # noqa: A002 - torch's names
@@ -496,20 +434,10 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002 - torch's names
     lo, hi = float(min), float(max)
     if lo > hi:
         raise RuntimeError(f"histc(): max must be larger than min, got min={lo}, max={hi}")
-    flat = x.detach().reshape(-1)
-    if lo == hi and flat.shape[0]:
-        lo, hi = float(apply("min", flat, axis=None, keepdim=False)), \
-            float(apply("max", flat, axis=None, keepdim=False))
-    if lo == hi:
+    if lo == hi and x.numel() == 0:
         lo, hi = lo - 1, hi + 1
-    inside = apply("logical_and", apply("greater_equal", flat, lo),
-                   apply("less_equal", flat, hi))
-    values = apply("masked_select", flat, inside)
-    scaled = apply("mul", apply("div", apply("sub", values, lo), hi - lo), float(bins))
-    index = apply("clip", apply("cast", apply("floor", scaled), dtype="int64"), max=bins - 1)
-    ones = apply("ones_like", values)
-    return apply("scatter_add", _const(x, np.zeros(bins, dtype=x._data.dtype)), index, ones,
-                 axis=0)
+    counts = S.histogram(x.detach(), bins, lo, hi)
+    return counts.to(x.dtype)
 
 
 # ---------------------------------------------------------------- scans and differences

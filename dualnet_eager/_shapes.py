@@ -13,8 +13,10 @@ import numpy as np
 from dualnet import backend, dtypes
 from dualnet.ops import apply
 from dualnet.ops import composite as C
+from dualnet.ops import manip as M
+from dualnet.ops import statistics as S
 
-from ._search import _Tensor, _along, _arg, _const, _dim, _getitem, _index, _ints
+from ._search import _Tensor, _along, _arg, _dim, _getitem, _index, _ints
 
 __all__ = [
     "diagonal", "diag", "diag_embed", "trace", "roll", "rot90", "narrow", "select",
@@ -32,12 +34,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _dim("diagonal", dim1, x.ndim), _dim("diagonal", dim2, x.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal(): diagonal dimensions cannot be identical {dim1}, {dim2}")
-    xm = C.movedim(x, (d1, d2), (-2, -1))
-    offset = int(offset)
-    r0, c0 = builtins.max(-offset, 0), builtins.max(offset, 0)
-    n = builtins.max(0, builtins.min(xm.shape[-2] - r0, xm.shape[-1] - c0))
-    rows, cols = np.arange(n) + r0, np.arange(n) + c0
-    return _getitem(xm, (Ellipsis, rows, cols))
+    return S.diagonal(x, int(offset), d1, d2)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
@@ -49,16 +46,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     if d1 == d2:
         raise RuntimeError(f"diag_embed(): diagonal dimensions cannot be identical {dim1}, "
                            f"{dim2}")
-    offset = int(offset)
-    if x.ndim == 0:
-        x = x.reshape(1)
-    size = x.shape[-1] + abs(offset)
-    padded = apply("pad", x, pads=(abs(offset), 0), mode="constant", value=0.0)
-    # column j holds x[j - offset] (offset >= 0), row i holds x[i + offset] (offset < 0)
-    padded = apply("unsqueeze", padded, axis=-2 if offset >= 0 else -1)
-    mask = np.arange(size)[None, :] - np.arange(size)[:, None] == offset
-    out = apply("where", _const(x, mask), padded, 0)
-    return C.movedim(out, (-2, -1), (d1, d2))
+    return S.diag_embed(x, int(offset), d1, d2)
 
 
 def diag(input, diagonal=0):
@@ -76,7 +64,7 @@ def trace(input):
     x = _arg("trace", input)
     if x.ndim != 2:
         raise RuntimeError(f"trace(): expected a matrix, but got tensor with dim {x.ndim}")
-    return diagonal(x).sum()
+    return S.trace(x)
 
 
 # ---------------------------------------------------------------- shapes
@@ -110,14 +98,7 @@ def rot90(input, k=1, dims=(0, 1)):
     if a == b:
         raise RuntimeError(f"rot90(): expected rotation dims to be different, but got dim0 = "
                            f"{a} and dim1 = {b}")
-    k = int(k) % 4
-    if k == 0:
-        return x.clone()
-    if k == 2:
-        return apply("flip", x, axis=(a, b))
-    if k == 1:
-        return C.swapaxes(apply("flip", x, axis=(b,)), a, b)
-    return apply("flip", C.swapaxes(x, a, b), axis=(b,))
+    return M.rot90(x, int(k), (a, b))
 
 
 def narrow(input, dim, start, length):
@@ -170,7 +151,6 @@ def tensor_split(input, indices_or_sections, dim=0):
     size larger), along `dim`."""
     x = _arg("tensor_split", input)
     d = _dim("tensor_split", dim, x.ndim)
-    n = x.shape[d]
     sections = indices_or_sections
     if isinstance(sections, _Tensor()):
         if sections._data.dtype.kind not in "iu" or sections.ndim > 1:
@@ -182,12 +162,8 @@ def tensor_split(input, indices_or_sections, dim=0):
         if parts <= 0:
             raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got "
                                f"{parts}")
-        sizes = [n // parts + 1] * (n % parts) + [n // parts] * (parts - n % parts)
-        bounds = list(np.cumsum([0] + sizes))
-    else:
-        bounds = [0] + [int(i) for i in sections] + [n]
-    return tuple(_getitem(x, _along(d, slice(lo, builtins.max(lo, hi))))
-                 for lo, hi in zip(bounds[:-1], bounds[1:]))
+        return M.tensor_split(x, parts, d)
+    return M.tensor_split(x, [int(i) for i in sections], d)
 
 
 def movedim(input, source, destination):
@@ -219,7 +195,7 @@ def unflatten(input, dim, sizes):
             -1 in sizes and (known == 0 or x.shape[d] % known)):
         raise RuntimeError(f"unflatten(): Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({x.shape[d]}) in the input tensor")
-    return x.reshape(tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1:]))
+    return M.unflatten(x, d, sizes)
 
 
 def _atleast(n: int, tensors):
@@ -350,13 +326,11 @@ def argwhere(input):
 
 
 def _tri_indices(fn, row, col, offset, dtype, device, lower):
-    row, col, offset = int(row), int(col), int(offset)
-    if row < 0 or col < 0:
+    if int(row) < 0 or int(col) < 0:
         raise RuntimeError(f"{fn}(): row and col must be non-negative, got {row}, {col}")
-    mask = np.arange(col)[None, :] - np.arange(row)[:, None]
-    mask = mask <= offset if lower else mask >= offset
-    out = np.stack(np.nonzero(mask)).astype(dtypes.as_np(dtype) if dtype is not None
-                                              else np.int64)
+    out = M.tri_indices(row, col, offset, lower)
+    if dtype is not None:
+        out = out.astype(dtypes.as_np(dtype))
     if device is not None:
         out = backend.to_device(out, device)
     return _Tensor()._wrap(out)

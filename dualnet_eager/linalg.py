@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
-import numpy as np
-
 from dualnet.ops import apply
 from dualnet.ops import composite as C
+from dualnet.ops import matrix as M
 
 from .tensor import Tensor
 
@@ -54,8 +53,7 @@ def slogdet(A, *, out=None):
 
 
 def det(A, *, out=None):
-    sign, logabs = slogdet(A)
-    return sign * logabs.exp()
+    return M.det(_check("linalg.det", A))
 
 
 def inv(A, *, out=None):
@@ -120,43 +118,18 @@ def eigvalsh(A, UPLO="L", *, out=None):
     return apply("eigh", _check("linalg.eigvalsh", A), UPLO=UPLO)[0]
 
 
-def _tolerance(name, S, A, atol, rtol):
-    """max(atol, rtol * largest singular value), PyTorch's defaults (rtol = eps * max(m, n)
-    when neither is given)."""
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else \
-            float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
-    smax = S.amax(-1, keepdim=True) if S.shape[-1] else S.sum(-1, keepdim=True)
-    tol = smax * rtol
-    if atol is not None:
-        tol = apply("maximum", tol, _as_like(atol, tol))
-    return tol
-
-
-def _as_like(v, like):
-    return v if isinstance(v, Tensor) else like.new_full(tuple(like.shape), float(v))
-
-
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
     A = _check("linalg.matrix_rank", A, square=hermitian)
     if tol is not None:
         atol, rtol = tol, 0.0
-    S = eigvalsh(A).abs() if hermitian else svdvals(A)
-    S = S.detach()
-    return (S > _tolerance("linalg.matrix_rank", S, A, atol, rtol)).sum(-1)
+    return M.matrix_rank(A, atol, rtol, hermitian)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None, out=None):
     """Moore-Penrose inverse through the SVD (differentiable where the singular values are
     distinct); singular values at or below the tolerance are dropped."""
     A = _check("linalg.pinv", A, square=hermitian)
-    if rcond is not None:
-        rtol = rcond
-    U, S, Vh = apply("svd", A, full_matrices=False)
-    tol = _tolerance("linalg.pinv", S.detach(), A, atol, rtol)
-    keep = S > tol
-    s_inv = apply("where", keep, 1.0 / apply("where", keep, S, 1.0), 0.0)
-    return mT(Vh) @ (s_inv.unsqueeze(-1) * mT(U))
+    return M.pinv(A, atol, rcond if rcond is not None else rtol, hermitian)
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
@@ -167,66 +140,30 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if Bm.shape[-2] != A.shape[-2]:
         raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2), "
                            f"got A {list(A.shape)} and B {list(B.shape)}")
-    X = pinv(A, rtol=rcond) @ Bm
-    m, n = A.shape[-2:]
-    S = svdvals(A).detach()
-    rank = (S > _tolerance("linalg.lstsq", S, A, None, rcond)).sum(-1)
+    X, residuals, rank, S = M.lstsq(A, Bm, rcond)
     empty = A.new_zeros(0)
-    residuals = empty
-    if m > n and bool((rank == n).all()):
-        residuals = ((A @ X - Bm) ** 2).sum(-2)
-        if vector:
-            residuals = residuals.squeeze(-1)
+    if residuals is None or not bool((rank == A.shape[-1]).all()):
+        residuals = empty
+    elif vector:
+        residuals = residuals.squeeze(-1)
     driver = driver or "gelsy"
-    values = S if driver in ("gelsd", "gelss") else empty
+    values = S.detach() if driver in ("gelsd", "gelss") else empty
     rank = rank if driver != "gels" else empty.long()
     return lstsq_result(X.squeeze(-1) if vector else X, residuals, rank, values)
 
 
 def matrix_power(A, n):
-    A = _check("linalg.matrix_power", A)
-    if n < 0:
-        A, n = inv(A), -n
-    if n == 0:
-        from .creation import eye
-
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape)
-    result = None
-    while n:
-        if n & 1:
-            result = A if result is None else result @ A
-        n >>= 1
-        if n:
-            A = A @ A
-    return result
+    return M.matrix_power(_check("linalg.matrix_power", A), n)
 
 
 def multi_dot(tensors, *, out=None):
     tensors = [_t(t) for t in tensors]
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
-    first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
-    mats = list(tensors)
-    if first:
-        mats[0] = mats[0].unsqueeze(0)
-    if last:
-        mats[-1] = mats[-1].unsqueeze(-1)
-    for i, t in enumerate(mats):
-        if t.ndim != 2:
-            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D"
-                               + (" (only the first and last may be 1D)" if t.ndim == 1
-                                  else ""))
-    out = mats[0]
-    for t in mats[1:]:
-        if out.shape[-1] != t.shape[0]:
-            raise RuntimeError(f"multi_dot(): tensors cannot be chained: shapes "
-                               f"{list(out.shape)} and {list(t.shape)}")
-        out = out @ t
-    if first:
-        out = out.squeeze(0)
-    if last:
-        out = out.squeeze(-1)
-    return out
+    try:
+        return M.multi_dot(tensors)
+    except ValueError as e:
+        raise RuntimeError(str(e).replace("multi_dot:", "multi_dot():")) from None
 
 
 def cross(input, other, *, dim=-1, out=None):
@@ -259,26 +196,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     d0, d1 = (d % A.ndim for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
-    if ord == "fro":
-        return vector_norm(A, 2, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
-        S = svdvals(C.movedim(A, (d0, d1), (-2, -1)))
-        out = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
-        return _keep(out, (d0, d1), keepdim)
-    if ord in (1, -1, math.inf, -math.inf):
-        col, row = (d0, d1) if abs(ord) == 1 else (d1, d0)
-        sums = A.abs().sum(col, keepdim=True)
-        out = sums.amax(row, keepdim=True) if ord > 0 else sums.amin(row, keepdim=True)
-        return out if keepdim else out.squeeze((d0, d1))
-    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-
-
-def _keep(out, dims, keepdim):
-    if not keepdim:
-        return out
-    for d in sorted(dims):
-        out = out.unsqueeze(d)
-    return out
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    return M.matrix_norm(A, ord, (d0, d1), keepdim)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):

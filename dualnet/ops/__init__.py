@@ -10,6 +10,6 @@ from . import shape, elementwise, activation, reduction, linalg, indexing  # noq
 from . import conv, pool, norm, nn, loss, optim, creation, device  # noqa: F401
 from . import fused  # noqa: F401  (fused primitives + out= kernels: dualnet_static passes)
 from . import dynamic_shape  # noqa: F401
-from . import sorting, matrix  # noqa: F401
+from . import sorting, matrix, statistics  # noqa: F401
 from . import rnn, resample  # noqa: F401  (composites only)
 from . import special  # noqa: F401  (inverse trig, gamma family, bit ops; composites)

@@ -328,3 +328,219 @@ def _eigh_vjp(g, a, out, UPLO="L"):
         diag = mul(unsqueeze(gl, axis=-1), _eye_like(w))
         ga = diag if ga is None else add(ga, diag)
     return (matmul(v, matmul(ga, _mT(v))),)
+
+
+# ---------------------------------------------------------------- composites (both front ends)
+
+def det(a):
+    """The determinant of each square matrix: sign * exp(log|det|)."""
+    from .elementwise import exp
+
+    sign, logabs = slogdet(a)
+    return mul(sign, exp(logabs))
+
+
+def _axes2(ndim: int, axis) -> tuple:
+    from .common import norm_axis
+
+    if len(axis) != 2:
+        raise ValueError(f"a matrix norm needs two axes, got {axis}")
+    d0, d1 = (norm_axis(a, ndim) for a in axis)
+    if d0 == d1:
+        raise ValueError(f"a matrix norm needs two different axes, got {tuple(axis)}")
+    return d0, d1
+
+
+def _singular_values(a, axes=(-2, -1)):
+    from .shape import movedim
+
+    if tuple(axes) != (len(a.shape) - 2, len(a.shape) - 1):
+        a = movedim(a, axes, (-2, -1))
+    return svd(a, full_matrices=False)[1]
+
+
+def matrix_norm(a, ord="fro", axis=(-2, -1), keepdim=False):
+    """Matrix norm over the two `axis` dims: 'fro', 'nuc', 2 / -2 (largest / smallest singular
+    value), 1 / -1 (max / min column sum of |a|), inf / -inf (max / min row sum)."""
+    import math
+
+    from .elementwise import abs as abs_op, sqrt
+    from .reduction import max as max_op, min as min_op, sum as sum_op
+    from .shape import squeeze
+
+    d0, d1 = _axes2(len(a.shape), axis)
+    if ord == "fro":
+        return sqrt(sum_op(mul(a, a), axis=(d0, d1), keepdim=keepdim))
+    if ord in ("nuc", 2, -2):
+        s = _singular_values(a, (d0, d1))
+        reduce = sum_op if ord == "nuc" else max_op if ord == 2 else min_op
+        out = reduce(s, axis=-1, keepdim=False)
+        return unsqueeze(out, axis=tuple(sorted((d0, d1)))) if keepdim else out
+    if ord in (1, -1, math.inf, -math.inf):
+        col, row = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        sums = sum_op(abs_op(a), axis=col, keepdim=True)
+        out = (max_op if ord > 0 else min_op)(sums, axis=row, keepdim=True)
+        return out if keepdim else squeeze(out, axis=(d0, d1))
+    raise ValueError(f"matrix norm: order {ord!r} is not supported (use 'fro', 'nuc', 1, -1, 2, "
+                     "-2, inf or -inf)")
+
+
+def cond(a, p=None):
+    """The condition number of square (any, for p None / 2 / -2) matrices in the norm `p`:
+    the ratio of extreme singular values, else norm(A) * norm(inv(A))."""
+    from .reduction import max as max_op, min as min_op
+
+    if p in (None, 2, -2):
+        s = _singular_values(a)
+        hi, lo = max_op(s, axis=-1, keepdim=False), min_op(s, axis=-1, keepdim=False)
+        return div(hi, lo) if p != -2 else div(lo, hi)
+    return mul(matrix_norm(a, p), matrix_norm(inv(a), p))
+
+
+def _tolerance(s, a, atol, rtol):
+    """max(atol, rtol * largest singular value); rtol defaults to eps * max(m, n) when atol is
+    not given (or 0), PyTorch's and Paddle's rule."""
+    from .elementwise import maximum
+    from .reduction import max as max_op
+
+    if rtol is None:
+        if atol is not None and not _is_zero(atol):
+            rtol = 0.0
+        else:
+            m, n = a.shape[-2:]
+            if -1 in (m, n):
+                raise ValueError(f"the default tolerance needs the matrix size, got shape "
+                                 f"{_dims(a.shape)}: pass rtol (or tol)")
+            rtol = float(np.finfo(np.dtype(a.dtype)).eps) * max(m, n)
+    tol = mul(max_op(s, axis=-1, keepdim=True), rtol) if isinstance(rtol, (int, float)) else \
+        mul(max_op(s, axis=-1, keepdim=True), unsqueeze(rtol, axis=-1))
+    if atol is not None:
+        tol = maximum(tol, atol if isinstance(atol, (int, float)) else unsqueeze(atol, axis=-1))
+    return tol
+
+
+def _is_zero(v) -> bool:
+    return isinstance(v, (int, float)) and v == 0
+
+
+def matrix_rank(a, atol=None, rtol=None, hermitian=False):
+    """The number of singular values (|eigenvalues| when hermitian) above the tolerance
+    (int64)."""
+    from .elementwise import abs as abs_op, cast, greater
+    from .reduction import sum as sum_op
+
+    s = abs_op(eigh(a)[0]) if hermitian else _singular_values(a)
+    return sum_op(cast(greater(s, _tolerance(s, a, atol, rtol)), dtype="int64"), axis=-1,
+                  keepdim=False)
+
+
+def pinv(a, atol=None, rtol=None, hermitian=False):
+    """The Moore-Penrose inverse through the SVD (differentiable where the singular values are
+    distinct); singular values at or below the tolerance are dropped."""
+    from .elementwise import greater
+
+    u, s, vh = svd(a, full_matrices=False)
+    keep = greater(s, _tolerance(s, a, atol, rtol))
+    s_inv = where(keep, div(1.0, where(keep, s, 1.0)), 0.0)
+    return matmul(_mT(vh), mul(unsqueeze(s_inv, axis=-1), _mT(u)))
+
+
+def lstsq(a, b, rcond=None):
+    """(solution, residuals, rank, singular values) of min ||A X - B|| for A [..., m, n] and B
+    [..., m, k], through the pseudo-inverse (gradients included). residuals are the squared
+    column norms of A X - B when m > n (None otherwise: the front end decides what a
+    rank-deficient A gives)."""
+    from .elementwise import cast, greater
+    from .reduction import sum as sum_op
+
+    x = matmul(pinv(a, rtol=rcond), b)
+    s = _singular_values(a)
+    rank = sum_op(cast(greater(s, _tolerance(s, a, None, rcond)), dtype="int64"), axis=-1,
+                  keepdim=False)
+    m, n = a.shape[-2:]
+    residuals = None
+    if m > n and n != -1:
+        r = sub(matmul(a, x), b)
+        residuals = sum_op(mul(r, r), axis=-2, keepdim=False)
+    return x, residuals, rank, s
+
+
+def eye_like(a):
+    """The identity of a's trailing square matrices [..., n, n], in a's dtype."""
+    from .reduction import sum as sum_op
+
+    return _eye_like(sum_op(a, axis=-1, keepdim=False))
+
+
+def matrix_power(a, n: int):
+    """A^n for an integer n by repeated squaring (A^-n = inv(A)^n, A^0 the identity)."""
+    n = int(n)
+    if n < 0:
+        a, n = inv(a), -n
+    if n == 0:
+        return eye_like(a)
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else matmul(result, a)
+        n >>= 1
+        if n:
+            a = matmul(a, a)
+    return result
+
+
+def multi_dot(mats):
+    """The chained product of 2-D matrices (the first may be a row vector, the last a column
+    vector, given 1-D), left to right."""
+    from .shape import squeeze
+
+    mats = list(mats)
+    if len(mats) < 2:
+        raise ValueError(f"multi_dot expects at least 2 tensors, got {len(mats)}")
+    first, last = len(mats[0].shape) == 1, len(mats[-1].shape) == 1
+    if first:
+        mats[0] = unsqueeze(mats[0], axis=0)
+    if last:
+        mats[-1] = unsqueeze(mats[-1], axis=-1)
+    for i, m in enumerate(mats):
+        if len(m.shape) != 2:
+            raise ValueError(f"multi_dot: tensor {i} must be 2-D (only the first and the last "
+                             f"may be 1-D), got shape {_dims(m.shape)}")
+    out = mats[0]
+    for m in mats[1:]:
+        k, k2 = out.shape[-1], m.shape[0]
+        if -1 not in (k, k2) and k != k2:
+            raise ValueError(f"multi_dot: tensors cannot be chained: shapes "
+                             f"{_dims(out.shape)} and {_dims(m.shape)}")
+        out = matmul(out, m)
+    if first:
+        out = squeeze(out, axis=0)
+    if last:
+        out = squeeze(out, axis=-1)
+    return out
+
+
+def cholesky_solve(b, factor, upper=False):
+    """X with A X = B, A = L L^T from its lower factor L (or U^T U from the upper one)."""
+    lower = _mT(factor) if upper else factor
+    return solve(_mT(lower), solve(lower, b))
+
+
+def triangle(a, upper: bool, unitriangular: bool = False):
+    """The upper (lower) triangle of a, with a unit diagonal when `unitriangular`."""
+    from .shape import triu
+
+    t = triu(a) if upper else tril(a)
+    if unitriangular:
+        eye = eye_like(a)
+        t = add(mul(t, sub(1.0, eye)), eye)
+    return t
+
+
+def hermitian_part(a, UPLO="L"):
+    """The symmetric matrix read from a's lower ('L') or upper ('U') triangle only."""
+    from .shape import triu
+
+    if UPLO == "L":
+        return add(tril(a), _mT(tril(a, diagonal=-1)))
+    return add(triu(a), _mT(triu(a, diagonal=1)))
