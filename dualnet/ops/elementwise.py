@@ -202,36 +202,54 @@ def _abs_vjp(g, x, out):
     return (mul(g, sign(x)),)
 
 
-@register("sign", infer=unary_infer, differentiable=False, saves=())
+@register("sign", infer=unary_infer, saves=())
 def sign(xp, x):
-    """-1, 0 or 1 (piecewise constant: no gradient flows through it)."""
+    """-1, 0 or 1 (piecewise constant: a zero gradient, as in PyTorch and Paddle)."""
     return xp.sign(x)
 
 
-@register("floor", infer=unary_infer, differentiable=False, saves=())
+def _zero_vjp(g, x, out, **attrs):
+    """The gradient of a piecewise-constant function: zero (torch's floor/ceil/round/trunc/
+    sign give x.grad zeros, not an error)."""
+    from .shape import zeros_like
+
+    return (zeros_like(g),)
+
+
+sign.defvjp(_zero_vjp)
+
+
+@register("floor", infer=unary_infer, saves=())
 def floor(xp, x):
     return x if x.dtype.kind in "biu" else xp.floor(x)
 
 
-@register("ceil", infer=unary_infer, differentiable=False, saves=())
+@register("ceil", infer=unary_infer, saves=())
 def ceil(xp, x):
     return x if x.dtype.kind in "biu" else xp.ceil(x)
+
+
+floor.defvjp(_zero_vjp)
+ceil.defvjp(_zero_vjp)
 
 
 def _round_canon(x, decimals=0):
     return {"decimals": int(decimals)}
 
 
-@register("round", infer=lambda x, decimals: same(x), canon=_round_canon,
-          differentiable=False, saves=())
+@register("round", infer=lambda x, decimals: same(x), canon=_round_canon, saves=())
 def round(xp, x, *, decimals):  # noqa: A001
     """Round half to even, as torch.round and numpy.round."""
     return xp.round(x, decimals)
 
 
-@register("trunc", infer=unary_infer, differentiable=False, saves=())
+@register("trunc", infer=unary_infer, saves=())
 def trunc(xp, x):
     return x if x.dtype.kind in "biu" else xp.trunc(x)
+
+
+round.defvjp(_zero_vjp)
+trunc.defvjp(_zero_vjp)
 
 
 @register("floor_divide", infer=binary_infer, promote=True, differentiable=False, saves=())

@@ -212,3 +212,14 @@ def test_numpy_of_a_tensor_requiring_grad():
     with pytest.raises(RuntimeError, match="detach"):
         x.numpy()
     assert x.detach().numpy().shape == (2,)
+
+
+@pytest.mark.parametrize("fn", ["floor", "ceil", "round", "trunc", "sign"])
+def test_piecewise_constant_functions_give_zero_gradients(fn):
+    """As in PyTorch (and Paddle): the result requires grad and backward gives zeros, not an
+    error; x + (x.round() - x).detach() style estimators keep working."""
+    x = torch.tensor([1.5, -2.3, 0.7], requires_grad=True)
+    y = getattr(torch, fn)(x)
+    assert y.requires_grad
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])

@@ -21,7 +21,8 @@ class OpSpec:
     attrs: dict = field(default_factory=dict)
     name: str = ""  # distinguishes several specs of one op
     dtypes: tuple = ("float32", "float64")
-    grad: tuple | None = None  # input indices to check by finite differences (None: float ones)
+    grad: tuple | None = None  # input indices to check by finite differences (None: float
+    #                             ones; (): none, e.g. inputs on a piecewise-constant op's jumps)
     grad_outputs: tuple | None = None  # output indices that get a cotangent (None: all float)
     atol: float = 1e-5
     rtol: float = 1e-4
