@@ -46,7 +46,7 @@ def _lazy(name):
 
 def __getattr__(name):
     # nn, optim, utils import lazily so `import dualnet_eager` stays light.
-    if name in ("nn", "optim", "utils", "linalg"):
+    if name in ("nn", "optim", "utils", "linalg", "distributions"):
         return _lazy(name)
     if name in ("save", "load"):
         return getattr(_lazy("serialization"), name)

@@ -1,0 +1,1 @@
+"""torch.distributions (imported lazily as `torch.distributions`)."""

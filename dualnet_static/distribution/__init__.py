@@ -1,0 +1,1 @@
+"""paddle.distribution (imported lazily as `paddle.distribution`)."""
