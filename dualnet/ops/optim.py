@@ -365,3 +365,379 @@ def adagrad_update(xp, param, grad, state_sum, step, lr, *, lr_decay=0.0, weight
     tmp *= clr
     param -= tmp
     return param, state_sum, step
+
+
+# ---------------------------------------------------------------- Adadelta, Adamax, NAdam, RAdam
+#
+#   adadelta_update  s = rho * s + (1 - rho) * g * g; d = sqrt(u + eps) / sqrt(s + eps) * g;
+#                    u = rho * u + (1 - rho) * d * d; param -= lr * d (torch and Paddle alike)
+#   adamax_update    m += (1 - beta1) * (g - m); torch: u = max(beta2 * u, |g| + eps),
+#                    Paddle (style="paddle"): u = max(beta2 * u + eps, |g|);
+#                    param -= lr / (1 - beta1^t) * m / u
+#   nadam_update     mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)), mu_{t+1} likewise;
+#                    P *= mu_t (mu_product); adam moments; denom = sqrt(v / (1 - beta2^t)) + eps;
+#                    param -= lr * ((1 - mu_t) / (1 - P) * g + mu_{t+1} / (1 - P * mu_{t+1}) * m)
+#                    / denom
+#   radam_update     adam moments; rho_inf = 2 / (1 - beta2) - 1,
+#                    rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t); rho_t > 5: param -= lr *
+#                    m_hat * r_t * sqrt(1 - beta2^t) / (sqrt(v) + eps), else param -= lr * m_hat
+
+
+def _beta_checks(beta1, beta2) -> None:
+    if not 0.0 <= beta1 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {beta1}")
+    if not 0.0 <= beta2 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
+
+
+def _decay(xp, param, grad, lr, weight_decay, decoupled, maximize):
+    """The gradient after maximize and L2 decay, or the decoupled decay applied to param."""
+    if decoupled and weight_decay != 0.0:
+        param *= _factor(1.0 - _scalar(xp, lr) * weight_decay, param.dtype)
+        weight_decay = 0.0
+    return _grad(xp, grad, param, weight_decay, maximize)[0]
+
+
+def _moments(xp, g, m, v, beta1, beta2, tmp):
+    """m += (1 - beta1) * (g - m); v = beta2 * v + (1 - beta2) * g * g (tmp is scratch)."""
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta2
+    v *= beta2
+    v += tmp
+    xp.subtract(g, m, out=tmp)
+    tmp *= 1.0 - beta1
+    m += tmp
+
+
+def _adadelta_canon(param, grad, square_avg, acc_delta, lr, rho=0.9, eps=1e-6,
+                    weight_decay=0.0, maximize=False):
+    _require(param, square_avg=square_avg, acc_delta=acc_delta, lr=lr)
+    if not 0.0 <= rho <= 1.0:
+        raise ValueError(f"Invalid rho value: {rho}")
+    _nonneg(epsilon=eps, weight_decay=weight_decay)
+    return {"rho": float(rho), "eps": float(eps), "weight_decay": float(weight_decay),
+            "maximize": bool(maximize)}
+
+
+def _adadelta_infer(param, grad, square_avg, acc_delta, lr, **attrs):
+    _check_update(param, grad, lr, square_avg=square_avg, acc_delta=acc_delta)
+    return param, square_avg, acc_delta
+
+
+@register("adadelta_update", infer=_adadelta_infer, canon=_adadelta_canon, n_out=3,
+          inplace={0: 0, 1: 2, 2: 3}, saves=(), differentiable=False)
+def adadelta_update(xp, param, grad, square_avg, acc_delta, lr, *, rho=0.9, eps=1e-6,
+                    weight_decay=0.0, maximize=False):
+    """torch.optim.Adadelta / paddle Adadelta -> (param, square_avg, acc_delta)."""
+    g = _decay(xp, param, grad, lr, weight_decay, False, maximize)
+    tmp = xp.multiply(g, g)
+    tmp *= 1.0 - rho
+    square_avg *= rho
+    square_avg += tmp
+    xp.add(square_avg, eps, out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    delta = xp.add(acc_delta, eps)
+    xp.sqrt(delta, out=delta)
+    delta /= tmp
+    delta *= g
+    xp.multiply(delta, delta, out=tmp)
+    tmp *= 1.0 - rho
+    acc_delta *= rho
+    acc_delta += tmp
+    delta *= _factor(_scalar(xp, lr), param.dtype)
+    param -= delta
+    return param, square_avg, acc_delta
+
+
+def _adamax_canon(param, grad, exp_avg, exp_inf, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+                  weight_decay=0.0, maximize=False, style="torch"):
+    _require(param, exp_avg=exp_avg, exp_inf=exp_inf, step=step, lr=lr)
+    _beta_checks(beta1, beta2)
+    _nonneg(epsilon=eps, weight_decay=weight_decay)
+    if style not in ("torch", "paddle"):
+        raise ValueError(f"style must be 'torch' or 'paddle', got {style!r}")
+    return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(eps),
+            "weight_decay": float(weight_decay), "maximize": bool(maximize), "style": style}
+
+
+def _adamax_infer(param, grad, exp_avg, exp_inf, step, lr, **attrs):
+    _check_update(param, grad, lr, step, exp_avg=exp_avg, exp_inf=exp_inf)
+    return param, exp_avg, exp_inf, _step_meta(step)
+
+
+@register("adamax_update", infer=_adamax_infer, canon=_adamax_canon, n_out=4,
+          inplace={0: 0, 1: 2, 2: 3, 3: 4}, saves=(), differentiable=False)
+def adamax_update(xp, param, grad, exp_avg, exp_inf, step, lr, *, beta1=0.9, beta2=0.999,
+                  eps=1e-8, weight_decay=0.0, maximize=False, style="torch"):
+    """torch.optim.Adamax (eps added to |g|) or paddle Adamax (`style="paddle"`: eps added to
+    the decayed norm) -> (param, exp_avg, exp_inf, step)."""
+    g = _decay(xp, param, grad, lr, weight_decay, False, maximize)
+    step += 1
+    t = _scalar(xp, step)
+    tmp = xp.subtract(g, exp_avg)
+    tmp *= 1.0 - beta1
+    exp_avg += tmp
+    xp.abs(g, out=tmp)
+    exp_inf *= beta2
+    if style == "paddle":
+        exp_inf += eps
+    else:
+        tmp += eps
+    xp.maximum(exp_inf, tmp, out=exp_inf)
+    xp.divide(exp_avg, exp_inf, out=tmp)
+    tmp *= _factor(_scalar(xp, lr) / (1.0 - beta1 ** t), param.dtype)
+    param -= tmp
+    return param, exp_avg, exp_inf, step
+
+
+def _nadam_canon(param, grad, exp_avg, exp_avg_sq, mu_product, step, lr, beta1=0.9,
+                 beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, maximize=False):
+    _require(param, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq, mu_product=mu_product, step=step,
+             lr=lr)
+    _beta_checks(beta1, beta2)
+    _nonneg(epsilon=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
+    return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(eps),
+            "weight_decay": float(weight_decay), "momentum_decay": float(momentum_decay),
+            "decoupled_weight_decay": bool(decoupled_weight_decay), "maximize": bool(maximize)}
+
+
+def _nadam_infer(param, grad, exp_avg, exp_avg_sq, mu_product, step, lr, **attrs):
+    _check_update(param, grad, lr, step, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+    _check_scalar("mu_product", mu_product)
+    return param, exp_avg, exp_avg_sq, mu_product, _step_meta(step)
+
+
+@register("nadam_update", infer=_nadam_infer, canon=_nadam_canon, n_out=5,
+          inplace={0: 0, 1: 2, 2: 3, 3: 4, 4: 5}, saves=(), differentiable=False)
+def nadam_update(xp, param, grad, exp_avg, exp_avg_sq, mu_product, step, lr, *, beta1=0.9,
+                 beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, maximize=False):
+    """torch.optim.NAdam / paddle NAdam -> (param, exp_avg, exp_avg_sq, mu_product, step);
+    `mu_product` is a 0-d state holding the product of the momentum schedule (starts at 1)."""
+    dt = param.dtype
+    g = _decay(xp, param, grad, lr, weight_decay, decoupled_weight_decay, maximize)
+    step += 1
+    t = _scalar(xp, step)
+    lr = _scalar(xp, lr)
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * momentum_decay))
+    mu_product *= mu
+    prod = _scalar(xp, mu_product)
+    tmp = xp.empty_like(param)
+    _moments(xp, g, exp_avg, exp_avg_sq, beta1, beta2, tmp)
+    xp.divide(exp_avg_sq, _factor(1.0 - beta2 ** t, dt), out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    tmp += eps  # denom
+    num = xp.multiply(g, _factor(lr * (1.0 - mu) / (1.0 - prod), dt))
+    num += xp.multiply(exp_avg, _factor(lr * mu_next / (1.0 - prod * mu_next), dt))
+    num /= tmp
+    param -= num
+    return param, exp_avg, exp_avg_sq, mu_product, step
+
+
+def _radam_canon(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+                 weight_decay=0.0, decoupled_weight_decay=False, maximize=False):
+    _require(param, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq, step=step, lr=lr)
+    _beta_checks(beta1, beta2)
+    _nonneg(epsilon=eps, weight_decay=weight_decay)
+    return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(eps),
+            "weight_decay": float(weight_decay),
+            "decoupled_weight_decay": bool(decoupled_weight_decay), "maximize": bool(maximize)}
+
+
+def _radam_infer(param, grad, exp_avg, exp_avg_sq, step, lr, **attrs):
+    _check_update(param, grad, lr, step, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+    return param, exp_avg, exp_avg_sq, _step_meta(step)
+
+
+@register("radam_update", infer=_radam_infer, canon=_radam_canon, n_out=4,
+          inplace={0: 0, 1: 2, 2: 3, 3: 4}, saves=(), differentiable=False)
+def radam_update(xp, param, grad, exp_avg, exp_avg_sq, step, lr, *, beta1=0.9, beta2=0.999,
+                 eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False, maximize=False):
+    """torch.optim.RAdam / paddle RAdam -> (param, exp_avg, exp_avg_sq, step). The rectified
+    (adaptive) step once the variance is tractable (rho_t > 5), momentum SGD before."""
+    dt = param.dtype
+    g = _decay(xp, param, grad, lr, weight_decay, decoupled_weight_decay, maximize)
+    step += 1
+    t = float(_scalar(xp, step))
+    lr = _scalar(xp, lr)
+    tmp = xp.empty_like(param)
+    _moments(xp, g, exp_avg, exp_avg_sq, beta1, beta2, tmp)
+    bc1, bc2 = 1.0 - beta1 ** t, 1.0 - beta2 ** t
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * t * beta2 ** t / bc2
+    if rho_t > 5.0:
+        rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+                / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+        xp.sqrt(exp_avg_sq, out=tmp)
+        tmp += eps
+        xp.divide(exp_avg, tmp, out=tmp)
+        tmp *= _factor(lr / bc1 * rect * bc2 ** 0.5, dt)
+    else:
+        xp.multiply(exp_avg, _factor(lr / bc1, dt), out=tmp)
+    param -= tmp
+    return param, exp_avg, exp_avg_sq, step
+
+
+# ---------------------------------------------------------------- Lamb, Rprop, ASGD
+#
+#   lamb_update   Paddle's Lamb: adam moments; r = m_hat / (sqrt(v_hat) + eps) + wd * param;
+#                 param -= lr * ratio * r, ratio = ||param|| / ||r|| (1 when a norm is 0, or
+#                 when wd == 0 and not always_adapt: parameters excluded from the decay)
+#   rprop_update  s = sign(g * prev): step_size *= etaplus (s > 0) / etaminus (s < 0), clipped
+#                 to [step_size_min, step_size_max]; g = 0 where s < 0;
+#                 param -= sign(g) * step_size; prev = g
+#   asgd_update   torch.optim.ASGD: param *= 1 - lambd * eta; param -= eta * g;
+#                 ax = param if mu == 1 else ax + mu * (param - ax);
+#                 eta = lr / (1 + lambd * lr * t)^alpha; mu = 1 / max(1, t - t0)
+#   sag_update    paddle ASGD (stochastic average gradient over batch_num slots):
+#                 i = m % n; d += g - y[i]; y[i] = g; m += 1; param -= lr * d / min(m, n)
+
+
+def _lamb_canon(param, grad, m, v, step, lr, beta1=0.9, beta2=0.999, eps=1e-6,
+                weight_decay=0.01, always_adapt=False):
+    _require(param, moment1=m, moment2=v, step=step, lr=lr)
+    _beta_checks(beta1, beta2)
+    _nonneg(epsilon=eps, weight_decay=weight_decay)
+    return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(eps),
+            "weight_decay": float(weight_decay), "always_adapt": bool(always_adapt)}
+
+
+def _lamb_infer(param, grad, m, v, step, lr, **attrs):
+    _check_update(param, grad, lr, step, moment1=m, moment2=v)
+    return param, m, v, _step_meta(step)
+
+
+@register("lamb_update", infer=_lamb_infer, canon=_lamb_canon, n_out=4,
+          inplace={0: 0, 1: 2, 2: 3, 3: 4}, saves=(), differentiable=False)
+def lamb_update(xp, param, grad, m, v, step, lr, *, beta1=0.9, beta2=0.999, eps=1e-6,
+                weight_decay=0.01, always_adapt=False):
+    """paddle.optimizer.Lamb (layer-wise trust ratio) -> (param, moment1, moment2, step)."""
+    dt = param.dtype
+    step += 1
+    t = _scalar(xp, step)
+    tmp = xp.empty_like(param)
+    _moments(xp, grad, m, v, beta1, beta2, tmp)
+    xp.divide(v, _factor(1.0 - beta2 ** t, dt), out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    tmp += eps
+    xp.divide(m, tmp, out=tmp)
+    tmp *= _factor(1.0 / (1.0 - beta1 ** t), dt)
+    if weight_decay != 0.0:
+        tmp += xp.multiply(param, weight_decay)
+    lr = _factor(_scalar(xp, lr), dt)
+    if weight_decay != 0.0 or always_adapt:
+        p_norm = xp.sqrt((param * param).sum())
+        r_norm = xp.sqrt((tmp * tmp).sum())
+        ok = (p_norm > 0) & (r_norm > 0)
+        ratio = xp.where(ok, p_norm / xp.where(ok, r_norm, 1), 1).astype(dt)
+        tmp *= ratio
+    tmp *= lr
+    param -= tmp
+    return param, m, v, step
+
+
+def _rprop_canon(param, grad, prev, step_size, etaminus=0.5, etaplus=1.2, step_size_min=1e-6,
+                 step_size_max=50.0, maximize=False):
+    _require(param, prev=prev, step_size=step_size)
+    if not 0.0 < etaminus < 1.0 < etaplus:
+        raise ValueError(f"Invalid eta values: {etaminus}, {etaplus}")
+    if not 0.0 <= step_size_min <= step_size_max:
+        raise ValueError(f"Invalid step sizes: {step_size_min}, {step_size_max}")
+    return {"etaminus": float(etaminus), "etaplus": float(etaplus),
+            "step_size_min": float(step_size_min), "step_size_max": float(step_size_max),
+            "maximize": bool(maximize)}
+
+
+def _rprop_infer(param, grad, prev, step_size, **attrs):
+    _check_update(param, grad, None, prev=prev, step_size=step_size)
+    return param, prev, step_size
+
+
+@register("rprop_update", infer=_rprop_infer, canon=_rprop_canon, n_out=3,
+          inplace={0: 0, 1: 2, 2: 3}, saves=(), differentiable=False)
+def rprop_update(xp, param, grad, prev, step_size, *, etaminus=0.5, etaplus=1.2,
+                 step_size_min=1e-6, step_size_max=50.0, maximize=False):
+    """torch.optim.Rprop / paddle Rprop -> (param, prev, step_size); `step_size` holds the
+    per-element rates (the front end fills it with the learning rate)."""
+    g = xp.negative(grad) if maximize else grad
+    s = xp.sign(xp.multiply(g, prev))
+    factor = xp.where(s > 0, etaplus, xp.where(s < 0, etaminus, 1.0)).astype(param.dtype)
+    step_size *= factor
+    xp.clip(step_size, step_size_min, step_size_max, out=step_size)
+    g = xp.where(s < 0, 0, g).astype(param.dtype)
+    param -= xp.sign(g) * step_size
+    prev[...] = g
+    return param, prev, step_size
+
+
+def _asgd_canon(param, grad, ax, eta, mu, step, lr, lambd=1e-4, alpha=0.75, t0=1e6,
+                weight_decay=0.0, maximize=False):
+    _require(param, ax=ax, eta=eta, mu=mu, step=step, lr=lr)
+    _nonneg(weight_decay=weight_decay)
+    return {"lambd": float(lambd), "alpha": float(alpha), "t0": float(t0),
+            "weight_decay": float(weight_decay), "maximize": bool(maximize)}
+
+
+def _asgd_infer(param, grad, ax, eta, mu, step, lr, **attrs):
+    _check_update(param, grad, lr, step, ax=ax)
+    _check_scalar("eta", eta)
+    _check_scalar("mu", mu)
+    return param, ax, eta, mu, _step_meta(step)
+
+
+@register("asgd_update", infer=_asgd_infer, canon=_asgd_canon, n_out=5,
+          inplace={0: 0, 1: 2, 2: 3, 3: 4, 4: 5}, saves=(), differentiable=False)
+def asgd_update(xp, param, grad, ax, eta, mu, step, lr, *, lambd=1e-4, alpha=0.75, t0=1e6,
+                weight_decay=0.0, maximize=False):
+    """torch.optim.ASGD -> (param, ax, eta, mu, step); eta (starts at lr) and mu (starts at 1)
+    are 0-d state."""
+    dt = param.dtype
+    g = _decay(xp, param, grad, lr, weight_decay, False, maximize)
+    step += 1
+    t = _scalar(xp, step)
+    e = _scalar(xp, eta)
+    param *= _factor(1.0 - lambd * e, dt)
+    param -= xp.multiply(g, _factor(e, dt))
+    mu_now = _scalar(xp, mu)
+    if xp is np and mu_now == 1:
+        ax[...] = param
+    else:
+        diff = xp.subtract(param, ax)
+        diff *= _factor(mu_now, dt)
+        ax += diff
+    lr = _scalar(xp, lr)
+    eta[...] = lr / (1.0 + lambd * lr * t) ** alpha
+    mu[...] = 1.0 / xp.maximum(1.0, t - t0) if xp is not np else 1.0 / max(1.0, t - t0)
+    return param, ax, eta, mu, step
+
+
+def _sag_canon(param, grad, d, ys, m, lr):
+    _require(param, d=d, y=ys, m=m, lr=lr)
+    return {}
+
+
+def _sag_infer(param, grad, d, ys, m, lr):
+    _check_update(param, grad, lr, d=d)
+    if ys.dtype != param.dtype or not _same_shape(tuple(ys.shape)[1:], param.shape):
+        raise ValueError(f"y {list(ys.shape)} {ys.dtype} must be [batch_num] + param shape "
+                         f"{list(param.shape)} {param.dtype}")
+    _check_scalar("m", m)
+    return param, d, ys, _step_meta(m)
+
+
+@register("sag_update", infer=_sag_infer, canon=_sag_canon, n_out=4,
+          inplace={0: 0, 1: 2, 2: 3, 3: 4}, saves=(), differentiable=False)
+def sag_update(xp, param, grad, d, ys, m, lr):
+    """paddle.optimizer.ASGD (stochastic average gradient; `ys` [batch_num, *param.shape]
+    keeps the last gradient of each slot, `m` counts the updates) -> (param, d, ys, m)."""
+    n = ys.shape[0]
+    i = int(_scalar(xp, m)) % n
+    d += grad
+    d -= ys[i]
+    ys[i] = grad
+    m += 1
+    count = min(int(_scalar(xp, m)), n)
+    param -= xp.multiply(d, _factor(_scalar(xp, lr) / count, param.dtype))
+    return param, d, ys, m

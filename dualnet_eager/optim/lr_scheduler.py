@@ -647,3 +647,8 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict) -> None:
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+from ._cyclic import CyclicLR  # noqa: E402,F401  (defined on top of LRScheduler)
+
+__all__.append("CyclicLR")

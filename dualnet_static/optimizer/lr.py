@@ -463,3 +463,9 @@ class ReduceOnPlateau(LRScheduler):
         if self.threshold_mode == "rel":
             return current > best + best * self.threshold
         return current > best + self.threshold
+
+
+from ._lr_cycles import (CosineAnnealingWarmRestarts, CyclicLR,  # noqa: E402,F401
+                         OneCycleLR)
+
+__all__ += ["OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts"]

@@ -28,6 +28,8 @@ OPSET_NEEDED = {"scatter_add": 16}  # ScatterElements' reduction attribute
 # Executor's fused kernels) or have no ONNX counterpart yet.
 NO_EXPORTER = {
     "adagrad_update", "adam_update", "adamw_update", "momentum_update", "rmsprop_update",
+    "adadelta_update", "adamax_update", "nadam_update", "radam_update", "lamb_update",
+    "rprop_update", "asgd_update", "sag_update",
     "sgd_update", "adaptive_avg_pool2d_grad", "avg_pool2d_grad", "batch_norm_grad",
     "conv2d_input_grad", "conv2d_weight_grad", "embedding_grad", "getitem_grad",
     "layer_norm_grad", "leaky_relu_grad", "linear_weight_grad", "log_softmax_grad",

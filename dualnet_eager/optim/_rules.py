@@ -1,0 +1,55 @@
+"""Shared plumbing of the optimizers that are one registry update op per parameter: option
+checks and a loop that creates the state on the first step and runs the op in place."""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, array_module, check_nonneg, run_update
+
+__all__ = ["UpdateRuleOptimizer", "check_betas", "check_nonneg", "full_like"]
+
+
+def check_betas(betas) -> None:
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def full_like(data, value: float, shape=None):
+    xp = array_module(data)
+    if shape is not None:
+        return xp.full(shape, value, dtype=data.dtype)
+    return xp.full_like(data, value)
+
+
+class UpdateRuleOptimizer(Optimizer):
+    """Subclasses set `_op` and implement `_init_state(st, data, group)`, `_attrs(group)` and
+    `_arrays(st, data, group) -> state arrays passed between grad and the trailing inputs`."""
+
+    _op = None
+
+    def _update_group(self, group: dict) -> None:
+        attrs = self._attrs(group)
+        state = self.state
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            data = p._data
+            st = state[p]
+            if not st:
+                self._init_state(st, data, group)
+            run_update(self._op, attrs, data, p.grad._data, *self._arrays(st, data, group))
+            p._version[0] += 1
+
+    def _init_state(self, st: dict, data, group: dict) -> None:
+        raise NotImplementedError
+
+    def _attrs(self, group: dict) -> dict:
+        raise NotImplementedError
+
+    def _arrays(self, st: dict, data, group: dict) -> tuple:
+        raise NotImplementedError
+
+    @staticmethod
+    def _wrap(array) -> Tensor:
+        return Tensor._wrap(array)
