@@ -22,6 +22,12 @@ from ._search import *  # noqa: F401,F403
 from ._shapes import *  # noqa: F401,F403
 from ._mathx import *  # noqa: F401,F403
 from . import cuda  # noqa: F401
+from ._runtime import (are_deterministic_algorithms_enabled, finfo,  # noqa: F401
+                       get_deterministic_debug_mode, get_num_interop_threads, get_num_threads,
+                       get_printoptions, get_rng_state, iinfo,
+                       is_deterministic_algorithms_warn_only_enabled, seed,
+                       set_deterministic_debug_mode, set_num_interop_threads, set_num_threads,
+                       set_printoptions, set_rng_state, use_deterministic_algorithms)
 
 float32 = float = _dtypes.float32
 float64 = double = _dtypes.float64
@@ -44,10 +50,17 @@ def _lazy(name):
     return importlib.import_module(f"{__name__}.{name}")
 
 
+_LAZY_MODULES = ("nn", "optim", "utils", "linalg", "distributions", "jit", "onnx", "testing",
+                 "backends", "hub", "amp")
+_LAZY_NAMES = {"save": "serialization", "load": "serialization", "compile": "jit",
+               "autocast": "amp", "is_autocast_enabled": "amp"}
+
+
 def __getattr__(name):
-    # nn, optim, utils import lazily so `import dualnet_eager` stays light.
-    if name in ("nn", "optim", "utils", "linalg", "distributions"):
+    # submodules import lazily so `import dualnet_eager` stays light (jit and onnx pull in
+    # interop and onnx).
+    if name in _LAZY_MODULES:
         return _lazy(name)
-    if name in ("save", "load"):
-        return getattr(_lazy("serialization"), name)
+    if name in _LAZY_NAMES:
+        return getattr(_lazy(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'dualnet_eager' has no attribute '{name}'")

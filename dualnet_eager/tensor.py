@@ -290,10 +290,18 @@ class Tensor(TensorMethods, SearchMethods, ShapeMethods, MathMethods):
         return self.to(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_numpy(self._data), separator=", ", precision=4,
-                               prefix="tensor(")
+        from ._runtime import format_array  # honours torch.set_printoptions
+
         extra = ""
-        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+        if self._data.size == 0:  # PyTorch: the shape (unless (0,)) and non-default dtypes
+            body = "[]"
+            if self._data.shape != (0,):
+                extra += f", size={tuple(self._data.shape)}"
+            shown = (dtypes.get_default_dtype().np,)
+        else:
+            body = format_array(backend.to_numpy(self._data), len("tensor("))
+            shown = (dtypes.get_default_dtype().np, np.int64, np.bool_)
+        if self._data.dtype not in shown:
             extra += f", dtype={self.dtype!r}".replace("dualnet.", "torch.")
         if self.is_cuda:
             extra += f", device='{self.device}'"
