@@ -15,6 +15,12 @@ How it fits together (details in each module's docstring):
   dygraph/       implicit mode (the default, Paddle's dynamic-looking syntax): outside a
                  program_guard ops record into per-step programs that run when a value is
                  asked for; repeated steps replay their template (dygraph/__init__.py).
+  jit.py         paddle.jit: to_static runs an explicit Program per input signature on the
+                 Executor (or records into implicit mode when gradients may be needed);
+                 jit.save/load over static.save_inference_model.
+  vision/, device/, amp.py, _runtime.py   paddle.vision (NumPy transforms, MNIST from IDX
+                 files, LeNet), paddle.device, paddle.amp (CPU pass-throughs),
+                 set_printoptions / iinfo / finfo / DataParallel / flops.
   io/, hapi/     paddle.io (datasets, samplers, DataLoader with worker processes) and
                  paddle.Model / paddle.summary / paddle.callbacks; metric/ paddle.metric.
 
@@ -48,6 +54,7 @@ from .tensor_methods.manipx import *  # noqa: F401,F403
 from .tensor_methods.statx import *  # noqa: F401,F403
 from . import linalg  # noqa: F401  (paddle.linalg)
 from .variable import Variable as Tensor  # noqa: F401
+from ._runtime import finfo, flops, iinfo, set_printoptions  # noqa: F401  (_runtime.py)
 
 __version__ = "2.6.0"
 
@@ -66,6 +73,10 @@ def __getattr__(name):
         from .nn.param_attr import ParamAttr
 
         return ParamAttr
+    if name == "DataParallel":  # a Layer subclass: made when first asked for (imports nn)
+        from . import _runtime
+
+        return _runtime.DataParallel
     if name in ("Model", "summary"):  # the high-level API (dualnet_static/hapi), on first use
         from . import hapi
 

@@ -104,7 +104,10 @@ def tensor_repr(var: Variable) -> str:
         value = value_of(var, "print()")
     except (RuntimeError, TypeError) as e:
         return f"Tensor(name={var.name}, shape={var.shape}, dtype={var.dtype}: {e})"
-    body = np.array2string(np.asarray(value), separator=", ", prefix="       ")
+    from .._runtime import PRINT_OPTIONS  # paddle.set_printoptions
+
+    body = np.array2string(np.asarray(value), separator=", ", prefix="       ",
+                           **PRINT_OPTIONS)
     head = "Parameter containing:\n" if var.is_parameter else ""
     return (f"{head}Tensor(shape={var.shape}, dtype={var.dtype.name}, place=Place(cpu), "
             f"stop_gradient={var.stop_gradient},\n       {body})")
