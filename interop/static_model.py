@@ -227,7 +227,11 @@ class StaticModel:
             tracer.bind(t, var)
         tensors = _example_tensors(sig, examples)
         input_vars = []
-        for name, (shape, dtype), t in zip(names, sig, tensors):
+        for k, (name, (shape, dtype), t) in enumerate(zip(names, sig, tensors)):
+            # each input is traced on a copy of its own: the tracer binds arrays, and an array
+            # passed twice (f(x, x)) or shared with a parameter (f(net.weight)) would make the
+            # program read one input, or a parameter, where a later call passes another
+            t = tensors[k] = Tensor._wrap(t._data.copy())
             var = block.create_var(name, shape, dtype, is_data=True, stop_gradient=True,
                                    need_check_feed=True)
             tracer.add_input(t, var)

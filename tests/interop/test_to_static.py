@@ -340,3 +340,21 @@ def test_repeated_calls_run_the_prepared_plan_with_the_same_results():
     np.testing.assert_allclose(sm(xs[0]), _eager(model, [xs[0]]), atol=1e-5)
     with pytest.raises(OpError, match="has 4 channels"):
         sm(np.ones((2, 4, 16, 16), np.float32))  # a bad call still gets the clear error
+
+
+def test_an_input_passed_twice_or_a_parameter_passed_as_input_is_traced_as_its_own_value():
+    """The first call binds inputs by array: f(x, x) used to record b's reads as a's, so every
+    later call f(x, y) computed x * x; an input sharing a parameter's array took the
+    parameter's place in the program."""
+    f = interop.to_static(lambda a, b: a * b + 1)
+    x, y = torch.tensor([2.0, 3.0]), torch.tensor([10.0, 10.0])
+    np.testing.assert_allclose(f(x, x).numpy(), [5.0, 10.0])
+    np.testing.assert_allclose(f(x, y).numpy(), [21.0, 31.0])
+    torch.manual_seed(0)
+    net = torch.nn.Linear(2, 2, bias=False)
+    g = interop.to_static(lambda a: net(a))
+    w = net.weight.detach()
+    other = torch.tensor([[1.0, -1.0], [0.5, 2.0]])
+    with torch.no_grad():
+        np.testing.assert_allclose(g(w).numpy(), net(w).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(g(other).numpy(), net(other).numpy(), rtol=1e-6)
