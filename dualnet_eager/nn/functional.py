@@ -587,3 +587,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     ms = apply("mean", apply("mul", input, input), axis=dims, keepdim=True)
     y = apply("mul", input, apply("rsqrt", apply("add", ms, eps)))
     return y if weight is None else apply("mul", y, weight)
+
+
+from ._losses_more import *  # noqa: E402,F401,F403
+from ._spatial_more import *  # noqa: E402,F401,F403

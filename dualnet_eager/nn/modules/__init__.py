@@ -28,3 +28,5 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 from .upsampling import (PixelShuffle, PixelUnshuffle, Upsample,  # noqa: F401
                          UpsamplingBilinear2d, UpsamplingNearest2d)
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .losses_more import *  # noqa: F401,F403
+from .spatial_more import *  # noqa: F401,F403

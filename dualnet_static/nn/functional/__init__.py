@@ -9,3 +9,5 @@ from .loss import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
+from .losses_more import *  # noqa: F401,F403
+from .spatial_more import *  # noqa: F401,F403

@@ -10,3 +10,5 @@ from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
+from .losses_more import *  # noqa: F401,F403
+from .spatial_more import *  # noqa: F401,F403

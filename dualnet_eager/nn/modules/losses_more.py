@@ -1,0 +1,4 @@
+"""torch.nn modules: more losses, activations and normalizations."""
+from __future__ import annotations
+
+__all__: list = []

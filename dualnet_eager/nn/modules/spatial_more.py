@@ -1,0 +1,4 @@
+"""torch.nn modules: more spatial layers."""
+from __future__ import annotations
+
+__all__: list = []

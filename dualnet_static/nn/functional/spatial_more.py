@@ -1,0 +1,4 @@
+"""paddle.nn.functional: more spatial functions."""
+from __future__ import annotations
+
+__all__: list = []

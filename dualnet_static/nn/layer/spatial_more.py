@@ -1,0 +1,4 @@
+"""paddle.nn layers: more spatial layers."""
+from __future__ import annotations
+
+__all__: list = []
