@@ -30,6 +30,16 @@ def _shape_args(args):
     return tuple(a if type(a) is not bool and isinstance(a, int) else int(a) for a in args)
 
 
+def _inplace(name: str):
+    """The in-place variant of method `name`: compute out of place, then `_set_`."""
+    def method(self, *args, **kwargs):
+        return self._set_(getattr(self, name)(*args, **kwargs))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place {name}."
+    return method
+
+
 class TensorMethods(OperatorMixin):
     __slots__ = ()
 
@@ -424,6 +434,19 @@ class TensorMethods(OperatorMixin):
     def bool(self):
         return self.to(dtypes.bool_)
 
+    def byte(self):
+        return self.to(dtypes.uint8)
+
+    def char(self):
+        return self.to(dtypes.int8)
+
+    def short(self):
+        return self.to(dtypes.int16)
+
+    def bfloat16(self):
+        raise TypeError("bfloat16 is not supported: NumPy has no bfloat16 dtype (use half() "
+                        "or float())")
+
     def type_as(self, other):
         return self.to(other.dtype)
 
@@ -511,6 +534,180 @@ class TensorMethods(OperatorMixin):
         self._version[0] += 1
         return self
 
+    # in place through the out-of-place method (comparisons give 1 / 0 in self's dtype)
+    abs_ = absolute_ = _inplace("abs")
+    log_, sqrt_, rsqrt_, log1p_ = _inplace("log"), _inplace("sqrt"), _inplace("rsqrt"), \
+        _inplace("log1p")
+    sin_, cos_, floor_, round_, sign_ = (_inplace("sin"), _inplace("cos"), _inplace("floor"),
+                                         _inplace("round"), _inplace("sign"))
+    square_, reciprocal_, cumsum_ = _inplace("square"), _inplace("reciprocal"), \
+        _inplace("cumsum")
+    eq_, ne_, lt_, le_, gt_, ge_ = (_inplace("eq"), _inplace("ne"), _inplace("lt"),
+                                    _inplace("le"), _inplace("gt"), _inplace("ge"))
+    logical_not_, logical_and_, logical_or_ = (_inplace("logical_not"),
+                                               _inplace("logical_and"), _inplace("logical_or"))
+    nan_to_num_ = _inplace("nan_to_num")
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        from dualnet.ops import special
+
+        return special.nan_to_num(self, nan, posinf, neginf)
+
+    # ---------------------------------------------------------------- writes by index / mask
+    def index_put(self, indices, values, accumulate=False):
+        """A copy with values written at `indices` (a tuple of index tensors, as
+        `x[indices] = values`); accumulate=True adds instead, repeated positions adding up."""
+        from dualnet.ops.indexing import parse_index
+
+        from .tensor import Tensor
+
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(f"index_put(): indices must be a tuple of tensors, got "
+                            f"{type(indices).__name__}")
+        spec, tensors = parse_index(tuple(indices))
+        tensors = [_as_index(self, t) for t in tensors]
+        if not isinstance(values, Tensor):
+            values = Tensor(values, dtype=self.dtype)
+        if not accumulate:
+            return apply("setitem", self, values, *tensors, index=spec)
+        picked = apply("getitem", self, *tensors, index=spec)
+        values = apply("broadcast_like", apply("cast", values, dtype=self._data.dtype.name),
+                       picked)
+        return apply("add", self, apply("getitem_grad", values, self, *tensors, index=spec))
+
+    def index_put_(self, indices, values, accumulate=False):
+        return self._set_(self.index_put(indices, values, accumulate))
+
+    def put(self, index, source, accumulate=False):
+        """A copy with `source` written at the flat positions `index` (torch.Tensor.put)."""
+        flat = self.reshape(-1)
+        index = index.reshape(-1)
+        index = index.where(index.ge(0), index + max(self.numel(), 1))
+        out = flat.index_put((index,), source.reshape(-1), accumulate)
+        return out.reshape(*self.shape) if self.ndim else out.reshape(())
+
+    def put_(self, index, source, accumulate=False):
+        return self._set_(self.put(index, source, accumulate))
+
+    def masked_scatter(self, mask, source):
+        """self with its True-`mask` positions filled by source's leading entries in order."""
+        from dualnet.ops import manip
+
+        return manip.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._set_(self.masked_scatter(mask, source))
+
+    # ---------------------------------------------------------------- more views and copies
+    def positive(self):
+        from .functions import positive
+
+        return positive(self)
+
+    def narrow_copy(self, dim, start, length):
+        return self.narrow(dim, start, length).clone()
+
+    def as_strided(self, size, stride, storage_offset=None):
+        """The elements at `storage_offset + sum(i_k * stride_k)` of this tensor's values in
+        row-major order, as a new tensor of `size`. A copy (gradients flow through an
+        index_select), not a view: writes to it do not reach self."""
+        import numpy as np
+
+        from .tensor import Tensor
+
+        size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+        if len(size) != len(stride):
+            raise RuntimeError(f"mismatch in length of strides and shape: {len(size)} vs "
+                               f"{len(stride)}")
+        offset = int(storage_offset or 0)
+        pos = np.full(size, offset, dtype=np.int64)
+        for k, (n, st) in enumerate(zip(size, stride)):
+            pos = pos + (np.arange(n, dtype=np.int64) * st).reshape(
+                (-1,) + (1,) * (len(size) - k - 1))
+        numel = self.numel()
+        if pos.size and (pos.min() < 0 or pos.max() >= numel):
+            raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, "
+                               f"storage offset {offset} require more than the {numel} "
+                               "elements of the tensor")
+        index = Tensor._wrap(self._xp().asarray(pos.reshape(-1)))
+        out = apply("index_select", self.reshape(-1), index, axis=0)
+        return out.reshape(size) if size else out.reshape(())
+
+    def resize_(self, *sizes):
+        """Give this tensor the shape `sizes` keeping its values in row-major order: a
+        prefix when it shrinks, zeros after the old values when it grows (PyTorch leaves
+        those uninitialized)."""
+        import numpy as np
+
+        from .tensor import tracing
+
+        if self.requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        if tracing.tracer is not None:  # to_static: a shape change without an op
+            tracing.tracer.filled(self, None)
+        shape = tuple(int(s) for s in _shape_args(sizes))
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        xp = self._xp()
+        flat = self._data.reshape(-1)
+        n = int(np.prod(shape))
+        if n <= flat.size:
+            new = flat[:n].copy()
+        else:
+            new = xp.concatenate([flat, xp.zeros(n - flat.size, dtype=flat.dtype)])
+        self._data = new.reshape(shape)
+        self._version[0] += 1
+        return self
+
+    def resize_as_(self, other):
+        return self.resize_(*other.shape)
+
+    # ---------------------------------------------------------------- memory (CPU no-ops)
+    def share_memory_(self):
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def pin_memory(self, device=None):
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    # ---------------------------------------------------------------- more math
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return apply("isclose", self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+        from .functions import histogram
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
+    def matrix_exp(self):
+        from .functions import matrix_exp
+
+        return matrix_exp(self)
+
+    @property
+    def mH(self):
+        """The conjugate transpose of the last two dims (a transpose: real dtypes only)."""
+        _real_only(self, "mH")
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix (a transpose: real dtypes only)."""
+        _real_only(self, "H")
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    def adjoint(self):
+        _real_only(self, "adjoint()")
+        return self.transpose(-2, -1)
+
     # ---------------------------------------------------------------- new tensors
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         from . import creation
@@ -530,11 +727,22 @@ class TensorMethods(OperatorMixin):
         return creation.full(size, fill_value, dtype=dtype or self.dtype,
                              device=device or self.device, requires_grad=requires_grad)
 
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """A new tensor of `size` (filled with zeros: NumPy has no uninitialized memory worth
+        exposing)."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from . import creation
 
         return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                                requires_grad=requires_grad)
+
+
+def _real_only(x, what: str) -> None:
+    if x._data.dtype.kind == "c":
+        raise NotImplementedError(f"tensor.{what}: complex tensors are not supported (the "
+                                  "registry has no conjugate)")
 
 
 def _grad_enabled():

@@ -1,6 +1,8 @@
 """torch.* functions on tensors (PyTorch names and signatures); each is an op or composite."""
 from __future__ import annotations
 
+from collections import namedtuple as _namedtuple
+
 from dualnet.ops import apply
 from dualnet.ops import composite as C
 
@@ -333,3 +335,130 @@ def is_tensor(obj) -> bool:
 
 def is_floating_point(input) -> bool:
     return input.is_floating_point()
+
+
+# ---------------------------------------------------------------- more torch.* functions
+
+_histogram_result = _namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+    """(hist, bin_edges) of `input` (torch.histogram): `bins` equal bins over `range` (the
+    data's min and max when None, widened by 0.5 each side when they are equal), or the
+    sorted 1-D tensor of edges `bins`. Entries outside are ignored; the last bin includes its
+    right edge. hist has input's float dtype: counts, or the sums of `weight`; density=True
+    divides by the total and the bin widths."""
+    from dualnet.ops import manip as M
+    from dualnet.ops import statistics as S
+
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the "
+                           f"same dtype, floating point expected, got {input.dtype.name}")
+    x = input.detach()
+    w = None if weight is None else weight.detach()
+    if isinstance(bins, Tensor):
+        edges = bins.detach().to(input.dtype)
+        n = edges.numel() - 1
+        if edges.ndim != 1 or n < 1:
+            raise RuntimeError("torch.histogram: bins tensor should have one dimension and at "
+                               f"least 2 elements, got shape {list(bins.shape)}")
+        flat = x.reshape(-1)
+        index = M.searchsorted(edges, flat, right=True) - 1
+        inside = flat.ge(edges[0]).logical_and(flat.le(edges[-1]))
+        index = index.clamp(0, n - 1)  # the last edge (index n) belongs to the last bin
+        counts = inside.long() if w is None else apply("where", inside, w.reshape(-1), 0.0)
+        hist = apply("bincount", index, counts, minlength=n).to(input.dtype)
+    else:
+        n = int(bins)
+        if n <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n}")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif x.numel():
+            lo, hi = float(x.min()), float(x.max())
+        else:
+            lo, hi = 0.0, 0.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogram(): min should not exceed max, got min {lo} "
+                               f"max {hi}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        import numpy as np
+
+        edges = Tensor._wrap(x._xp().asarray(np.linspace(lo, hi, n + 1).astype(
+            x._data.dtype)))
+        hist = S.histogram(x, n, lo, hi, w).to(input.dtype)
+    if density:
+        widths = edges[1:] - edges[:-1]
+        hist = hist / (hist.sum() * widths)
+    return _histogram_result(hist, edges)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """NaN -> nan, +inf -> posinf, -inf -> neginf (None: the dtype's largest / lowest)."""
+    from dualnet.ops import special as S
+
+    return S.nan_to_num(_t(input), nan, posinf, neginf)
+
+
+def positive(input):
+    """`input` itself (torch.positive); an error for bool tensors, as in PyTorch."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def index_put(input, indices, values, accumulate=False):
+    return input.index_put(indices, values, accumulate)
+
+
+def masked_scatter(input, mask, source):
+    return input.masked_scatter(mask, source)
+
+
+def narrow_copy(input, dim, start, length):
+    return input.narrow_copy(dim, start, length)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    return input.as_strided(size, stride, storage_offset)
+
+
+def matrix_exp(A):
+    """e^A of square matrices (batched): scaling and squaring with the degree-13 Pade
+    approximant (Higham 2005), built from matmul / solve, so it is differentiable."""
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but "
+                           f"they are {tuple(A.shape)[-2:]} matrices")
+    if A._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.matrix_exp: expected a floating point tensor, got "
+                           f"{A.dtype.name}")
+    import math
+
+    xp = A._xp()
+    n = A.shape[-1]
+    if A.numel() == 0:
+        return A.clone()
+    norm1 = float(xp.abs(A._data).sum(axis=-2).max())  # the largest 1-norm in the batch
+    s = 0 if norm1 <= _THETA13 else int(math.ceil(math.log2(norm1 / _THETA13)))
+    a = A * (0.5 ** s) if s else A
+    eye = Tensor._wrap(xp.eye(n, dtype=A._data.dtype))
+    b = _PADE13
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a6 @ (a6 * b[13] + a4 * b[11] + a2 * b[9]) + a6 * b[7] + a4 * b[5] + a2 * b[3] \
+        + eye * b[1]
+    u = a @ u
+    v = a6 @ (a6 * b[12] + a4 * b[10] + a2 * b[8]) + a6 * b[6] + a4 * b[4] + a2 * b[2] \
+        + eye * b[0]
+    r = apply("solve", v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+_THETA13 = 5.371920351148152
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)

@@ -11,8 +11,8 @@ from dualnet.ops import matrix as M
 
 from .tensor import Tensor
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "solve", "cholesky",
-           "qr", "svd", "svdvals", "eigh", "eigvalsh", "matrix_rank", "pinv", "lstsq", "cross",
+__all__ = ["matrix_exp", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "solve",
+           "cholesky", "qr", "svd", "svdvals", "eigh", "eigvalsh", "matrix_rank", "pinv", "lstsq", "cross",
            "multi_dot", "matrix_power", "vecdot"]
 
 slogdet_result = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -220,3 +220,10 @@ def _grad_enabled() -> bool:
     from .autograd.grad_mode import state
 
     return state.grad_enabled
+
+
+def matrix_exp(A):
+    """torch.linalg.matrix_exp: torch.matrix_exp (scaling and squaring, Pade 13)."""
+    from .functions import matrix_exp as _matrix_exp
+
+    return _matrix_exp(A)

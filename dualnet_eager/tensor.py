@@ -405,6 +405,10 @@ class Tensor(TensorMethods, SearchMethods, ShapeMethods, MathMethods):
         self._version[0] += 1
         if node is not None:
             self._node, self._out_idx = node, result._out_idx
+        elif self._node is not None and _state.grad_enabled:
+            # a value no gradient flows through (eq_, copy_ of a constant): the old graph no
+            # longer describes it (PyTorch would give zero gradients; we give none)
+            self._node = None
         if tracing.tracer is not None:  # to_static: record the write (state updates)
             tracing.tracer.wrote(self, result)
         return self

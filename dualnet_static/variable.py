@@ -100,6 +100,44 @@ class Variable(VariableMethods):
             return -1
         return math.prod(self._shape)
 
+    def ndimension(self) -> int:
+        return len(self._shape)
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the whole value (-1 when a dim is unknown)."""
+        n = self.size
+        return -1 if n < 0 else n * self._dtype.itemsize
+
+    @property
+    def T(self):
+        """All dims reversed (paddle.Tensor.T)."""
+        from dualnet.ops import apply
+
+        return apply("transpose", self, perm=tuple(range(len(self._shape)))[::-1])
+
+    @property
+    def mT(self):
+        """The last two dims swapped (paddle.Tensor.mT; at least 2-D)."""
+        from dualnet.ops import apply
+
+        n = len(self._shape)
+        if n < 2:
+            raise ValueError(f"Tensor.mT needs at least 2 dims, {self.name!r} has shape "
+                             f"{self.shape}")
+        return apply("transpose", self, perm=tuple(range(n - 2)) + (n - 1, n - 2))
+
+    @property
+    def is_leaf(self) -> bool:
+        """Made by the user or stopping gradients, not by an op a gradient flows through."""
+        from .tensor_methods.inplace import is_leaf
+
+        return is_leaf(self)
+
     def _meta(self) -> Meta:
         return Meta(self._shape, self._dtype)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dualnet.ops import apply
 from dualnet.ops.registry import user_frame
 
-from ..backward import _Backward
+from ..backward import _Backward, _track
 from ..binder import write_to
 from ..framework import op_role_guard
 from ..scope import global_scope
@@ -60,7 +60,8 @@ def record_backward(loss: Variable, grad_tensor, retain_graph: bool) -> None:
     with SESSION.internal_section():
         for p in params:  # the accumulators' names are taken first: the raw grads get others
             _accumulator(p, block)
-        grads = _Backward(block, None, ()).run([loss], [grad_tensor])
+        walk = HookedBackward(block, None, ())
+        grads = walk.run([loss], [grad_tensor])
         granted = []
         with op_role_guard("backward"):
             for p in params:
@@ -78,7 +79,32 @@ def record_backward(loss: Variable, grad_tensor, retain_graph: bool) -> None:
     if not retain_graph:
         SESSION.consumed = len(block.ops)
     SESSION.log_event(("backward", id(loss), retain_graph, states, flags, tuple(granted)),
-                      replayable=grad_tensor is None and not leaf_grads)
+                      replayable=grad_tensor is None and not leaf_grads and not walk.hooked)
+
+
+class HookedBackward(_Backward):
+    """append_backward's walk that also calls the gradient hooks of tensors
+    (`Tensor.register_hook`) on each finished gradient; a hook's result replaces it."""
+
+    hooked = False
+
+    def _finalize(self, v: Variable) -> Variable | None:
+        if id(v) in self.final:
+            return self.final[id(v)]
+        g = super()._finalize(v)
+        hooks = getattr(v, "_grad_hooks", None)
+        if g is None or not hooks:
+            return g
+        self.hooked = True  # Python callbacks: such a step is not replayed
+        for hook in list(hooks.values()):
+            new = _track(self, lambda: hook(g))
+            if new is not None:
+                if not isinstance(new, Variable) or new._shape != g._shape:
+                    raise TypeError(f"the gradient hook of {v.name!r} must return None or a "
+                                    f"tensor of shape {list(g._shape)}, got {new!r}")
+                g = new
+        self.final[id(v)] = g
+        return g
 
 
 def _check_target(loss: Variable, grad_tensor):
@@ -226,7 +252,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if replayer is not None:
         replayer.materialize(block)
     SESSION.log_event(("grad",), replayable=False)
-    grads = _Backward(block, no_grad_vars, inputs_, only_sources=True).run(
+    grads = HookedBackward(block, no_grad_vars, inputs_, only_sources=True).run(
         outputs, [None if g is None or isinstance(g, Variable) else to_tensor(g)
                   for g in grad_outputs])
     result = [grads.get(id(x)) for x in inputs_]

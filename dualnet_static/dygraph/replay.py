@@ -558,6 +558,22 @@ class Replayer:
         self._advance()
         return True
 
+    def swapped(self, a, b) -> None:
+        """An in-place method exchanged the objects a and b (tensor_methods/inplace.py):
+        exchange them in what this step tracks too."""
+        ia, ib = id(a), id(b)
+        for ids in (self.produced, self.leaves):
+            ra, rb = ids.pop(ia, None), ids.pop(ib, None)
+            if ra is not None:
+                ids[ib] = ra
+            if rb is not None:
+                ids[ia] = rb
+        for refs in [self.leaf_objs] + [r for r in self.outs if r]:
+            for j, w in enumerate(refs):
+                v = None if w is None else w()
+                if v is a or v is b:
+                    refs[j] = weakref.ref(b if v is a else a)
+
     # ------------------------------------------------------------ the run
     def run(self, block, want) -> set | None:
         """Run the template's view for this step; the live ids, or None (not replayable)."""

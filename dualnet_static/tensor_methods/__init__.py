@@ -2,11 +2,12 @@
 
 The methods are the Paddle functions of `math.py`, `manipulation.py`, `search.py`,
 `linalg.py` and `logic.py` (`paddle.reshape(x, shape)` is `x.reshape(shape)`); `paddle.*`
-exports the same functions. A mixin (not code in variable.py) only to keep each file to one concern.
+exports the same functions; the in-place `*_` methods (`x.add_(y)`) come from inplace.py.
+A mixin (not code in variable.py) only to keep each file to one concern.
 """
 from __future__ import annotations
 
-from . import linalg, logic, manipulation, manipx, math, mathx, search, statx
+from . import inplace, linalg, logic, manipulation, manipx, math, mathx, search, statx
 from .operators import OperatorMethods
 from .values import ValueMethods
 
@@ -26,7 +27,7 @@ class VariableMethods(ValueMethods, OperatorMethods):
     """Operators + Paddle Tensor methods for Variable (+ dynamic-mode values: values.py)."""
 
 
-for _name, _fn in _METHODS.items():
+for _name, _fn in {**_METHODS, **inplace.methods(_METHODS)}.items():
     setattr(VariableMethods, _name, _fn)
 VariableMethods.astype = manipulation.cast
 del _name, _fn

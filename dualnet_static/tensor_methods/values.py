@@ -29,6 +29,42 @@ def _has_value(var) -> bool:
         getattr(var, "_dygraph", False)
 
 
+class _HookHandle:
+    """What register_hook returns: `remove()` drops the hook."""
+
+    def __init__(self, hooks: dict, key: int):
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> bool:
+        return self._hooks.pop(self._key, None) is not None
+
+
+def _as_dtype(a):
+    """np.dtype of a dtype spec ('float64', paddle.float32, np.float32), None otherwise."""
+    from dualnet import dtypes
+
+    if isinstance(a, str) and a.split(":")[0] in ("cpu", "gpu", "cuda", "xpu", "npu"):
+        return None
+    try:
+        return dtypes.as_np(a)
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def _check_device(var, device) -> None:
+    from dualnet.backend import cuda_available
+
+    from ..place import to_place
+
+    try:
+        place = to_place(device)
+    except Exception as e:  # an unknown device: say which tensor
+        raise ValueError(f"Tensor.to({device!r}) on {var.name!r}: {e}") from None
+    if place.device.type == "cuda" and not cuda_available():
+        raise RuntimeError(f"Tensor.to({device!r}) on {var.name!r}: no CUDA device is "
+                           "available (install CuPy and run on a machine with a GPU)")
+
+
 class ValueMethods:
     __slots__ = ()
 
@@ -106,6 +142,76 @@ class ValueMethods:
     def cpu(self):
         """The Executor places values; `.cpu().numpy()` reads the value."""
         return self
+
+    def cuda(self, device_id=None, blocking: bool = True):
+        """Values live where the Executor runs; without CuPy and a GPU this raises."""
+        from dualnet.backend import cuda_available
+
+        if not cuda_available():
+            raise RuntimeError(f"Tensor.cuda() on {self.name!r}: no CUDA device is available "
+                               "(install CuPy and run on a machine with a GPU)")
+        return self
+
+    def pin_memory(self):
+        return self  # CPU memory: nothing to pin
+
+    def to(self, *args, **kwargs):
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)` (Paddle 2.6):
+        a cast when the dtype changes; devices are checked (the Executor places values)."""
+        device, dtype = kwargs.get("device"), kwargs.get("dtype")
+        for a in args:
+            if hasattr(a, "_dtype"):
+                dtype = a._dtype
+            elif _as_dtype(a) is not None:
+                dtype = a
+            elif a is not None:
+                device = a
+        if device is not None:
+            _check_device(self, device)
+        if dtype is None or _as_dtype(dtype) == self._dtype:
+            return self
+        from dualnet.ops import apply
+
+        return apply("cast", self, dtype=_as_dtype(dtype).name)
+
+    def get_tensor(self):
+        """The value holder (implicit mode): its `.numpy()` / `np.array()` give the value."""
+        from ..scope import ScopeVar
+
+        holder = ScopeVar(self.name)
+        holder.value = np.array(_dy().value_of(self, "get_tensor()"), copy=True)
+        return holder.get_tensor()
+
+    # ------------------------------------------------------------ Python functions
+    def apply(self, func):
+        """`func(self)` (Paddle 2.6); only for a tensor that stops gradients."""
+        if not self._stop_gradient:
+            raise RuntimeError("Cannot apply function on a tensor that required gradient.")
+        return func(self)
+
+    def apply_(self, func):
+        """`self` rebound to `func(self)` (the in-place apply)."""
+        if not self._stop_gradient:
+            raise RuntimeError("Cannot apply function on a tensor that required gradient.")
+        from .inplace import assign_to
+
+        return assign_to(self, func(self), "apply_")
+
+    # ------------------------------------------------------------ gradient hooks
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed by backward() (dynamic
+        mode); a returned tensor replaces the gradient. Returns a handle with remove()."""
+        if not _has_value(self):
+            raise RuntimeError(f"register_hook on the static Variable {self.name!r}: hooks "
+                               "are available in dynamic mode only")
+        if self._stop_gradient:
+            raise RuntimeError("Cannot register hook on a tensor that stop gradient.")
+        hooks = self.__dict__.get("_grad_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_grad_hooks"] = {}
+        key = max(hooks, default=-1) + 1
+        hooks[key] = hook
+        return _HookHandle(hooks, key)
 
     # ------------------------------------------------------------ gradients
     def backward(self, grad_tensor=None, retain_graph: bool = False) -> None:
