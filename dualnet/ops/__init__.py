@@ -15,3 +15,4 @@ from . import rnn, resample  # noqa: F401  (composites only)
 from . import special  # noqa: F401  (inverse trig, gamma family, bit ops; composites)
 from . import distributions  # noqa: F401  (composites: torch.distributions / paddle.distribution)
 from . import spatial  # noqa: F401
+from . import ctc  # noqa: F401  (ctc_loss + its gradient kernel)

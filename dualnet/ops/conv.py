@@ -116,23 +116,25 @@ def out_len(size: int, k: int, s: int, pad_total: int, d: int, what: str) -> int
     return n
 
 
-def positive_pair(name, v):
-    t = pair(v)
+def positive_pair(name, v, n: int = 2):
+    t = pair(v, n)
     if min(t) < 1:
         raise ValueError(f"{name} must be positive, got {v}")
     return t
 
 
-def canon_padding(padding, kernel, stride, dilation, hw) -> tuple:
-    """int / pair / 4-tuple / [[t, b], [l, r]] / 'same' / 'valid' -> (ph, pw) or (t, b, l, r)."""
+def canon_padding(padding, kernel, stride, dilation, sizes) -> tuple:
+    """Padding of an n-d window (n = len(kernel)): int / n ints / 2n ints (before, after per
+    dim) / nested [[b, a], ...] / 'same' / 'valid' -> n ints when symmetric, else 2n."""
+    n = len(kernel)
     if isinstance(padding, str):
         mode = padding.lower()
         if mode == "valid":
-            return (0, 0)
+            return (0,) * n
         if mode != "same":
             raise ValueError(f"padding must be 'same', 'valid' or ints, got {padding!r}")
         pads = []
-        for k, s, d, size in zip(kernel, stride, dilation, hw):
+        for k, s, d, size in zip(kernel, stride, dilation, sizes):
             eff = d * (k - 1) + 1
             if s == 1:
                 total = eff - 1
@@ -143,15 +145,15 @@ def canon_padding(padding, kernel, stride, dilation, hw) -> tuple:
             pads += [total // 2, total - total // 2]
         padding = tuple(pads)
     elif isinstance(padding, (list, tuple)) and padding and isinstance(padding[0], (list, tuple)):
-        padding = tuple(int(p) for pp in padding for p in pp)[-4:]
-    elif isinstance(padding, (list, tuple)) and len(padding) == 4:
+        padding = tuple(int(p) for pp in padding for p in pp)[-2 * n:]
+    elif isinstance(padding, (list, tuple)) and len(padding) == 2 * n:
         padding = tuple(int(p) for p in padding)
     else:
-        padding = pair(padding)
+        padding = pair(padding, n)
     if min(padding) < 0:
         raise ValueError(f"padding must be non-negative, got {padding}")
-    if len(padding) == 4 and padding[0] == padding[1] and padding[2] == padding[3]:
-        padding = (padding[0], padding[2])
+    if len(padding) == 2 * n and padding[0::2] == padding[1::2]:
+        padding = padding[0::2]
     return padding
 
 
@@ -587,3 +589,6 @@ def conv_transpose1d(x, w, stride=1, padding=0, output_padding=0, groups=1, dila
                          output_padding=to_2d(output_padding, 0),
                          dilation=to_2d(dilation, 1), groups=groups)
     return squeeze(y, axis=axis)
+
+
+from . import conv_nd  # noqa: E402,F401  (conv3d and its kin: n-d kernels)

@@ -465,3 +465,185 @@ def sigmoid_focal_loss(logit, label, normalizer=None, alpha: float = 0.25,
     if normalizer is not None:
         loss = _op("div")(loss, normalizer)
     return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- more losses shared by
+# torch.nn.functional and paddle.nn.functional (ctc_loss's primitive is in ctc.py)
+
+def _class_mask(target, like, c: int):
+    """one_hot(target, c) in like's dtype (target: integer class indices)."""
+    return _op("one_hot")(target, num_classes=c, dtype=np_dtype(like).name)
+
+
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,
+                      reduction: str = "mean", weight_inside: bool = False):
+    """sum over i != y of max(0, margin - x[y] + x[i])^p / C per sample, input (N, C) or (C,).
+    weight[y] multiplies each term (PyTorch) or the hinge before the power (weight_inside:
+    Paddle's max(0, w[y] * (margin - x[y] + x[i]))^p)."""
+    check_reduction(reduction)
+    one_d = input.ndim == 1
+    if one_d:
+        input, target = _op("unsqueeze")(input, axis=0), _op("reshape")(target, shape=(1,))
+    if input.ndim != 2 or target.ndim != 1:
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,) and target (N,) "
+                         f"or (), got {list(input.shape)} and {list(target.shape)}")
+    c = input.shape[1]
+    if c < 0:
+        raise ValueError("multi_margin_loss needs a known number of classes (dim 1)")
+    picked = _op("gather")(input, _op("unsqueeze")(target, axis=1), axis=1)  # (N, 1)
+    z = add(sub(input, picked), margin)
+    w = None
+    if weight is not None:
+        w = _op("unsqueeze")(_op("index_select")(weight, target, axis=0), axis=1)
+        if weight_inside:
+            z = mul(z, w)
+    h = _op("relu")(z)
+    if p != 1:
+        h = mul(h, h) if p == 2 else _op("pow")(h, float(p))
+    if w is not None and not weight_inside:
+        h = mul(h, w)
+    others = sub(1.0, _class_mask(target, input, c))
+    loss = mul(_op("sum")(mul(h, others), axis=1), 1.0 / c)
+    if one_d and reduction == "none":
+        loss = _op("reshape")(loss, shape=())
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, reduction: str = "mean"):
+    """sum over target classes j (each target row's leading entries up to the first -1) and
+    non-target classes i of max(0, 1 - (x[j] - x[i])) / C; input (N, C) or (C,)."""
+    check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape) or input.ndim not in (1, 2):
+        raise ValueError(f"multilabel_margin_loss: expected input (N, C) or (C,) and a target "
+                         f"of the same shape, got {list(input.shape)} and "
+                         f"{list(target.shape)}")
+    one_d = input.ndim == 1
+    if one_d:
+        input, target = _op("unsqueeze")(input, axis=0), _op("unsqueeze")(target, axis=0)
+    c = input.shape[1]
+    ended = _op("cumsum")(_op("cast")(_op("equal")(target, -1), dtype="int64"), axis=1)
+    valid = _op("cast")(_op("equal")(ended, 0), dtype=np_dtype(input).name)  # (N, S)
+    safe = _op("where")(_op("equal")(ended, 0), target, 0)
+    picked = _op("gather")(input, safe, axis=1)  # x[y_j]: (N, S)
+    is_target = _op("max")(mul(_class_mask(safe, input, c), _op("unsqueeze")(valid, axis=2)),
+                           axis=1, keepdim=False)  # (N, C)
+    hinge = _op("relu")(add(sub(_op("unsqueeze")(input, axis=1),
+                                _op("unsqueeze")(picked, axis=2)), 1.0))  # (N, S, C)
+    hinge = mul(mul(hinge, _op("unsqueeze")(valid, axis=2)),
+                _op("unsqueeze")(sub(1.0, is_target), axis=1))
+    loss = mul(_op("sum")(hinge, axis=(1, 2)), 1.0 / c)
+    if one_d and reduction == "none":
+        loss = _op("reshape")(loss, shape=())
+    return _reduce(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "mean"):
+    """-mean over classes (last dim) of y log sigmoid(x) + (1 - y) log sigmoid(-x)
+    (weight multiplying each class term), then reduced over the samples."""
+    from .activation import logsigmoid
+
+    check_reduction(reduction)
+    loss = neg(add(mul(target, logsigmoid(input)), mul(sub(1.0, target), logsigmoid(neg(input)))))
+    if weight is not None:
+        loss = mul(loss, weight)
+    return _reduce(_op("mean")(loss, axis=-1, keepdim=False), reduction)
+
+
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
+                     eps: float = 1e-8, reduction: str = "mean"):
+    """exp(x) - y x (log_input) or x - y log(x + eps); full adds Stirling's
+    y log y - y + 0.5 log(2 pi y) where y > 1."""
+    check_reduction(reduction)
+    if log_input:
+        loss = sub(exp(input), mul(target, input))
+    else:
+        loss = sub(input, mul(target, log(add(input, eps))))
+    if full:
+        where, big = _op("where"), _op("greater")(target, 1.0)
+        y = where(big, target, 1.0)
+        stirling = add(sub(mul(y, log(y)), y), mul(log(mul(y, 2 * np.pi)), 0.5))
+        loss = add(loss, where(big, stirling, 0.0))
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean"):
+    """0.5 (log(max(var, eps)) + (x - y)^2 / max(var, eps)) (+ 0.5 log(2 pi) when full).
+    var has the input's shape, or one dim fewer, or a last dim of 1 (one variance per
+    sample: PyTorch's and Paddle's rule)."""
+    check_reduction(reduction)
+    ishape, vshape = tuple(input.shape), tuple(var.shape)
+    if vshape != ishape:
+        if ishape[:-1] == vshape:
+            var = _op("unsqueeze")(var, axis=-1)
+        elif not (ishape[:-1] == vshape[:-1] and vshape[-1:] == (1,)):
+            raise ValueError(f"gaussian_nll_loss: var is of incorrect size: {list(vshape)} "
+                             f"for input {list(ishape)}")
+    var = _op("clip")(var, min=eps, max=None)
+    d = sub(input, target)
+    loss = mul(add(log(var), _op("div")(mul(d, d), var)), 0.5)
+    if full:
+        loss = add(loss, 0.5 * float(np.log(2 * np.pi)))
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean"):
+    """max(0, d(a, p) - d(a, n) + margin) with any distance callable (default: the pairwise
+    2-norm distance); swap uses min(d(a, n), d(p, n))."""
+    from .nn import pairwise_distance
+
+    check_reduction(reduction)
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = _op("minimum")(d_neg, dist(positive, negative))
+    return _reduce(_op("relu")(add(sub(d_pos, d_neg), margin)), reduction)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False,
+             norm_by_times: bool = False):
+    """The ctc_loss primitive per sample [N], then 'mean': each loss divided by its target
+    length (at least 1) and averaged over the batch (PyTorch and Paddle), or 'sum'."""
+    check_reduction(reduction)
+    loss = _op("ctc_loss")(log_probs, targets, input_lengths, target_lengths, blank=blank,
+                           zero_infinity=zero_infinity, norm_by_times=norm_by_times)
+    if reduction == "mean":
+        lengths = _op("cast")(_op("clip")(target_lengths, min=1, max=None),
+                              dtype=np_dtype(log_probs).name)
+        return _op("mean")(_op("div")(loss, lengths))
+    return _reduce(loss, reduction)
+
+
+def dice_loss(input, label, epsilon: float = 1e-5):
+    """mean over samples of 1 - 2 sum(x * onehot(y)) / (sum(x) + sum(onehot(y)) + eps),
+    sums over every dim but the first; input [N, ..., C], label [N, ..., 1] (Paddle)."""
+    c = input.shape[-1]
+    if input.ndim < 2 or label.ndim != input.ndim or label.shape[-1] not in (1, -1) or c < 0:
+        raise ValueError(f"dice_loss: expected input [N, ..., C] (known C) and label "
+                         f"[N, ..., 1] of the same rank, got {list(input.shape)} and "
+                         f"{list(label.shape)}")
+    onehot = _class_mask(_op("squeeze")(label, axis=-1), input, c)
+    axes = tuple(range(1, input.ndim))
+    ssum = _op("sum")
+    inter = ssum(mul(input, onehot), axis=axes)
+    total = add(ssum(input, axis=axes), ssum(onehot, axis=axes))
+    return _op("mean")(sub(1.0, _op("div")(mul(inter, 2.0), add(total, epsilon))))
+
+
+def npair_loss(anchor, positive, labels, l2_reg: float = 0.002):
+    """Paddle's N-pair loss: 0.25 * l2_reg * (mean |a|^2 + mean |p|^2) plus the soft-label
+    cross entropy of the similarity rows a @ p^T against the row-normalized same-label
+    matrix, weighted by that matrix and summed over axis 0, then averaged."""
+    ssum, dt = _op("sum"), np_dtype(anchor).name
+    col = _op("reshape")(labels, shape=(-1, 1))
+    same = _op("cast")(_op("equal")(col, _op("transpose")(col, perm=(1, 0))), dtype=dt)
+    target = _op("div")(same, ssum(same, axis=1, keepdim=True))
+    l2 = add(_op("mean")(ssum(mul(anchor, anchor), axis=1)),
+             _op("mean")(ssum(mul(positive, positive), axis=1)))
+    l2 = mul(l2, 0.25 * l2_reg)
+    sim = _op("matmul")(anchor, positive, transpose_y=True)
+    ce = neg(ssum(mul(target, log_softmax(sim, axis=1)), axis=1, keepdim=True))  # (N, 1)
+    return add(l2, _op("mean")(ssum(mul(target, ce), axis=0)))

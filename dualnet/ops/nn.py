@@ -367,16 +367,18 @@ def bilinear(x1, x2, w, b=None):
 _SELU_NEG = -1.7580993408473766  # -scale * alpha of SELU
 
 
-def alpha_dropout(x, p: float = 0.5, training: bool = True):
+def alpha_dropout(x, p: float = 0.5, training: bool = True, broadcast_axes: tuple = ()):
     """Dropout that keeps SELU's self-normalizing mean and variance: dropped units are set to
-    SELU's negative saturation, then an affine map restores the statistics."""
+    SELU's negative saturation, then an affine map restores the statistics. The mask is
+    shared along `broadcast_axes` (feature_alpha_dropout: the spatial dims)."""
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return mul(x, 0.0)
     a = ((1 - p) * (1 + p * _SELU_NEG ** 2)) ** -0.5
     b = -a * _SELU_NEG * p
-    keep = mul(dropout(x, p=p, training=True)[1], 1.0 - p)  # 1 where kept, 0 where dropped
+    mask = dropout(x, p=p, training=True, broadcast_axes=broadcast_axes)[1]
+    keep = mul(mask, 1.0 - p)  # 1 where kept, 0 where dropped
     dropped = mul(sub(1.0, keep), _SELU_NEG)
     return _op("add")(mul(_op("add")(mul(x, keep), dropped), a), b)
 
@@ -515,3 +517,31 @@ def one_hot_argmax(y, axis: int = -1):
     hit = _op("equal")(y, _op("max")(y, axis=axis, keepdim=True))
     first = _op("equal")(_op("cumsum")(_op("cast")(hit, dtype="int64"), axis=axis), 1)
     return _op("cast")(_op("logical_and")(hit, first), dtype=np_dtype(y).name)
+
+
+# ---------------------------------------------------------------- more activations shared by
+# torch.nn.functional and paddle.nn.functional
+
+def feature_alpha_dropout(x, p: float = 0.5, training: bool = True):
+    """alpha_dropout of whole channels of (N, C, *spatial): one mask value per (n, c)."""
+    return alpha_dropout(x, p, training, broadcast_axes=tuple(range(2, x.ndim)))
+
+
+def rrelu(x, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          noise=None):
+    """x where x >= 0, else x * a: a = lower + (upper - lower) * noise (uniform [0, 1) samples
+    of x's shape, drawn by the front end) when training, (lower + upper) / 2 otherwise."""
+    if training:
+        if noise is None:
+            raise ValueError("rrelu(training=True) needs uniform noise of the input's shape")
+        slope = _op("add")(mul(noise, float(upper) - float(lower)), float(lower))
+    else:
+        slope = (float(lower) + float(upper)) / 2.0
+    return _op("where")(_op("greater_equal")(x, 0.0), x, mul(x, slope))
+
+
+def softmax2d(x):
+    """softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) input."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"softmax2d expects a 3-D or 4-D input, got shape {list(x.shape)}")
+    return softmax(x, axis=-3)

@@ -492,44 +492,18 @@ def adaptive_avg_pool1d(x, output_size):
 
 # ---------------------------------------------------------------- adaptive max pooling
 
-def adaptive_bins(in_len: int, out_len: int) -> list:
-    """[(start, end)] of each output bin: [floor(o*I/O), ceil((o+1)*I/O))."""
-    return [((o * in_len) // out_len, -(-((o + 1) * in_len) // out_len))
-            for o in range(out_len)]
-
-
 def adaptive_max_pool2d(x, output_size):
-    """PyTorch's / Paddle's adaptive max pooling of (N, C, H, W) (or (C, H, W)), any sizes:
-    max_pool2d when the bins tile the input evenly, else a max per row bin then per column
-    bin (a window max is separable). output_size: int or pair (None keeps the input size)."""
-    from .reduction import max as max_op
-    from .indexing import parse_index
-    from .registry import get
+    """PyTorch's / Paddle's adaptive max pooling of (N, C, H, W) (or (C, H, W)), any sizes
+    (pool_nd.adaptive_max_pool_nd). output_size: int or pair (None keeps the input size)."""
+    from .pool_nd import adaptive_max_pool_nd
 
-    h, w = tuple(x.shape[-2:])
-    if h < 0 or w < 0:
-        raise ValueError(f"adaptive_max_pool2d needs known spatial dims, got input of shape "
-                         f"{list(x.shape)}")
-    size = (output_size,) * 2 if not isinstance(output_size, (list, tuple)) else \
-        tuple(output_size)
-    oh, ow = (n if o is None else int(o) for o, n in zip(size, (h, w)))
-    if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_max_pool2d: output_size must be positive, got {size}")
-    if h % oh == 0 and w % ow == 0:
-        k = (h // oh, w // ow)
-        return max_pool2d(x, kernel_size=k, stride=k)
-    for axis, (n_in, n_out) in ((x.ndim - 2, (h, oh)), (x.ndim - 1, (w, ow))):
-        pieces = []
-        for start, end in adaptive_bins(n_in, n_out):
-            key = (Ellipsis, slice(start, end)) + (slice(None),) * (x.ndim - 1 - axis)
-            spec, tensors = parse_index(key)
-            part = get("getitem")(x, *tensors, index=spec)
-            pieces.append(max_op(part, axis=axis, keepdim=True))
-        x = get("concat")(*pieces, axis=axis)
-    return x
+    return adaptive_max_pool_nd(x, output_size, 2)
 
 
 def adaptive_max_pool1d(x, output_size):
     """Adaptive max pooling of (N, C, L) or (C, L)."""
     o = output_size if isinstance(output_size, int) else output_size[0]
     return _pool1d(adaptive_max_pool2d, x, output_size=(1, o))
+
+
+from . import pool_nd  # noqa: E402,F401  (3-D pooling: rank-generic kernels)

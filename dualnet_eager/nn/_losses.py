@@ -2,10 +2,8 @@
 composites and primitives of dualnet/ops, plus the legacy size_average/reduce handling."""
 from __future__ import annotations
 
-import math
 import warnings
 
-from dualnet.ops import activation as _act
 from dualnet.ops import apply
 from dualnet.ops import loss as _loss
 
@@ -137,30 +135,15 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-08,
                      reduce=None, reduction="mean"):
-    if log_input:
-        loss = apply("exp", input) - target * input
-    else:
-        loss = input - target * apply("log", apply("add", input, eps))
-    if full:
-        # Stirling term target*log(target) - target + 0.5*log(2*pi*target), for target > 1
-        safe = apply("where", apply("greater", target, 1.0), target, 1.0)
-        stirling = safe * apply("log", safe) - safe + apply("log", safe * (2 * math.pi)) * 0.5
-        loss = loss + apply("where", apply("greater", target, 1.0), stirling, 0.0)
-    return _reduce(loss, _reduction(size_average, reduce, reduction))
+    return _loss.poisson_nll_loss(input, target, log_input, full, eps,
+                                  _reduction(size_average, reduce, reduction))
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean"):
-    var = apply("clip", var, min=eps, max=None)
-    loss = (apply("log", var) + (input - target) * (input - target) / var) * 0.5
-    if full:
-        loss = apply("add", loss, 0.5 * math.log(2 * math.pi))
-    return _reduce(loss, reduction)
+    return _loss.gaussian_nll_loss(input, target, var, full, eps, reduction)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
-    loss = -(target * _act.logsigmoid(input) + (1.0 - target) * _act.logsigmoid(-input))
-    if weight is not None:
-        loss = loss * weight
-    loss = apply("mean", loss, axis=input.ndim - 1, keepdim=False)
-    return _reduce(loss, _reduction(size_average, reduce, reduction))
+    return _loss.multilabel_soft_margin_loss(input, target, weight,
+                                             _reduction(size_average, reduce, reduction))

@@ -121,17 +121,25 @@ def _no_indices(return_indices: bool, name: str) -> None:
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _no_indices(return_indices, "max_pool1d")
-    return _pool.max_pool1d(input, kernel_size, stride=stride or None, padding=padding,
-                            dilation=dilation, ceil_mode=ceil_mode)
+    out = _pool.max_pool1d(input, kernel_size, stride=stride or None, padding=padding,
+                           dilation=dilation, ceil_mode=ceil_mode)
+    if not return_indices:
+        return out
+    from dualnet.ops.spatial import max_pool1d_indices
+    return out, max_pool1d_indices(input, kernel_size, stride or None, padding, dilation,
+                                   ceil_mode)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _no_indices(return_indices, "max_pool2d")
-    return apply("max_pool2d", input, kernel_size=_ntuple_attr(kernel_size),
-                 stride=_ntuple_attr(stride) or None, padding=_ntuple_attr(padding),
-                 dilation=_ntuple_attr(dilation), ceil_mode=ceil_mode)
+    attrs = dict(kernel_size=_ntuple_attr(kernel_size), stride=_ntuple_attr(stride) or None,
+                 padding=_ntuple_attr(padding), dilation=_ntuple_attr(dilation),
+                 ceil_mode=ceil_mode)
+    out = apply("max_pool2d", input, **attrs)
+    if not return_indices:
+        return out
+    from dualnet.ops.spatial import max_pool2d_indices
+    return out, max_pool2d_indices(input, **attrs)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -496,10 +504,6 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
-def embedding_bag(*args, **kwargs):
-    raise NotImplementedError("embedding_bag is not supported")
-
-
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding along a new last dim (num_classes=-1: max + 1)."""
     return apply("one_hot", tensor, num_classes=num_classes, dtype="int64")
@@ -591,3 +595,51 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 from ._losses_more import *  # noqa: E402,F401,F403
 from ._spatial_more import *  # noqa: E402,F401,F403
+
+
+# ================================================================ 3-D convolution and pooling
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of (N, C, D, H, W) or (C, D, H, W) input with weight
+    [out, in/groups, kd, kh, kw]."""
+    _check_same_padding(padding, stride, 3)
+    y = apply("conv3d", input, weight, stride=_ntuple_attr(stride),
+              padding=_ntuple_attr(padding), dilation=_ntuple_attr(dilation), groups=groups)
+    return _conv_bias(y, bias, 3)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    y = apply("conv_transpose3d", input, weight, stride=_ntuple_attr(stride),
+              padding=_ntuple_attr(padding), output_padding=_ntuple_attr(output_padding),
+              groups=groups, dilation=_ntuple_attr(dilation))
+    return _conv_bias(y, bias, 3)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-D max pooling; return_indices adds the argmax as flat indices into D*H*W."""
+    attrs = dict(kernel_size=_ntuple_attr(kernel_size), stride=_ntuple_attr(stride) or None,
+                 padding=_ntuple_attr(padding), dilation=_ntuple_attr(dilation),
+                 ceil_mode=ceil_mode)
+    y = apply("max_pool3d", input, **attrs)
+    if return_indices:
+        return y, apply("max_pool3d_indices", input, **attrs)
+    return y
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return apply("avg_pool3d", input, kernel_size=_ntuple_attr(kernel_size),
+                 stride=_ntuple_attr(stride) or None, padding=_ntuple_attr(padding),
+                 ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                 divisor_override=divisor_override)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return apply("adaptive_avg_pool3d", input, output_size=_ntuple_attr(output_size))
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    _no_indices(return_indices, "adaptive_max_pool3d")
+    return _pool.pool_nd.adaptive_max_pool3d(input, _ntuple_attr(output_size))

@@ -18,7 +18,6 @@ from interop.onnx.converters import load_all, lookup  # noqa: E402
 
 # Known failures: what dualnet does not do (yet).
 KNOWN_FAILURES = {
-    "test_convtranspose_3d": "3-D transposed convolution",
     "test_gathernd_example_int32_batch_dim1": "GatherND with batch_dims > 0",
     "test_scatter_elements_with_reduction_mul": "ScatterElements reduction 'mul'",
     "test_scatter_elements_with_reduction_max": "ScatterElements reduction 'max'",

@@ -33,6 +33,8 @@ NO_EXPORTER = {
     "sgd_update", "adaptive_avg_pool2d_grad", "avg_pool2d_grad", "batch_norm_grad",
     "conv2d_input_grad", "conv2d_weight_grad", "embedding_grad", "getitem_grad",
     "layer_norm_grad", "leaky_relu_grad", "linear_weight_grad", "log_softmax_grad",
+    "conv3d_input_grad", "conv3d_weight_grad", "max_pool3d_gather", "max_pool3d_grad",
+    "max_pool3d_indices", "avg_pool3d_grad", "adaptive_avg_pool3d_grad",
     "max_pool2d_gather", "max_pool2d_grad", "mean_grad", "nll_loss_grad", "pad_grad",
     "relu_grad", "softmax_grad", "sum_grad", "tile_grad", "log_softmax_nll_loss_grad",
     "prod_grad", "binary_cross_entropy_grad",
@@ -51,6 +53,8 @@ NO_EXPORTER = {
     # so an exported model would not load back
     "lgamma", "digamma", "polygamma", "gcd", "lcm",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    # ctc.py: no ONNX operator for CTC (a training loss); the grad kernel never exports
+    "ctc_loss", "ctc_loss_grad",
 }
 
 

@@ -126,8 +126,11 @@ def test_pooling():
                                x1.reshape(2, 3, 2, 4).mean(-1), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(run(lambda a: F.adaptive_avg_pool1d(a, 2), x1),
                                x1.reshape(2, 3, 2, 4).mean(-1), rtol=1e-5, atol=1e-6)
-    with pytest.raises(NotImplementedError, match="return_mask"):
-        run(lambda a: F.max_pool2d(a, 2, return_mask=True), x)
+    out, mask = run(lambda a: F.max_pool2d(a, 2, return_mask=True), x)  # Paddle's flat h*W+w
+    np.testing.assert_allclose(out, mp)
+    flat = x.reshape(x.shape[0], x.shape[1], -1)
+    np.testing.assert_allclose(np.take_along_axis(flat, mask.reshape(*mask.shape[:2], -1),
+                                                  axis=2).reshape(out.shape), mp)
 
 
 # ---------------------------------------------------------------- activations

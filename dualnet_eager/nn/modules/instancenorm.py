@@ -1,4 +1,4 @@
-"""InstanceNorm1d/2d: per-sample, per-channel normalization (affine and running stats off by
+"""InstanceNorm1d/2d/3d: per-sample, per-channel normalization (affine and running stats off by
 default, as in PyTorch)."""
 from __future__ import annotations
 
@@ -50,3 +50,8 @@ class InstanceNorm1d(_InstanceNorm):
 class InstanceNorm2d(_InstanceNorm):
     def _get_no_batch_dim(self) -> int:
         return 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    def _get_no_batch_dim(self) -> int:
+        return 4

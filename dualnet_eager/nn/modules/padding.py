@@ -1,4 +1,4 @@
-"""Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad (1d/2d)."""
+"""Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad (1d/2d/3d)."""
 from __future__ import annotations
 
 from .. import functional as F
@@ -81,3 +81,23 @@ class CircularPad1d(ReflectionPad1d):
 
 class CircularPad2d(CircularPad1d):
     n = 2
+
+
+class ConstantPad3d(ConstantPad1d):
+    n = 3
+
+
+class ZeroPad3d(ZeroPad1d):
+    n = 3
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    n = 3
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    n = 3
+
+
+class CircularPad3d(CircularPad1d):
+    n = 3

@@ -16,7 +16,7 @@ from .layers import Layer, default_dtype
 
 __all__ = ["Linear", "Dropout", "Dropout2D", "Embedding", "Flatten", "Identity", "Pad2D",
            "Pad1D", "ZeroPad2D", "CosineSimilarity", "PairwiseDistance", "Bilinear",
-           "AlphaDropout", "Unfold", "Fold"]
+           "AlphaDropout", "Unfold", "Fold", "Pad3D"]
 
 
 class Linear(Layer):
@@ -170,6 +170,15 @@ class Pad1D(Pad2D):
     def __init__(self, padding, mode="constant", value=0.0, data_format="NCL", name=None):
         Layer.__init__(self)
         self._pad = [padding] * 2 if isinstance(padding, int) else list(padding)
+        self._mode, self._value, self._data_format = mode, value, data_format
+
+
+class Pad3D(Pad2D):
+    """F.pad over D, H and W: padding an int or [left, right, top, bottom, front, back]."""
+
+    def __init__(self, padding, mode="constant", value=0.0, data_format="NCDHW", name=None):
+        Layer.__init__(self)
+        self._pad = [padding] * 6 if isinstance(padding, int) else list(padding)
         self._mode, self._value, self._data_format = mode, value, data_format
 
 

@@ -1,4 +1,4 @@
-"""Paddle's Conv1D / Conv2D: filters [out, in/groups, k...] initialized N(0, 2 / (prod(k) *
+"""Paddle's Conv1D / Conv2D / Conv3D: filters [out, in/groups, k...] initialized N(0, 2 / (prod(k) *
 in_channels)) (Paddle's default), bias zeros; padding_mode other than 'zeros' pads first."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .. import functional as F
 from ..initializer.initializer import Normal
 from .layers import Layer, default_dtype
 
-__all__ = ["Conv1D", "Conv2D", "Conv2DTranspose"]
+__all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -117,14 +117,15 @@ class Conv2DTranspose(Layer):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, dilation=1, weight_attr=None, bias_attr=None,
-                 data_format="NCHW"):
+                 data_format="NCHW", _dims=2):
         super().__init__()
         if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2DTranspose: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
+            raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and "
+                             f"out_channels ({out_channels}) must be divisible by groups "
+                             f"({groups})")
         self._dtype = default_dtype()
         self._in_channels, self._out_channels = in_channels, out_channels
-        self._kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self._kernel_size = _tuple(kernel_size, _dims, "kernel_size")
         self._stride, self._padding, self._output_padding = stride, padding, output_padding
         self._groups, self._dilation, self._data_format = groups, dilation, data_format
         self.weight = self.create_parameter(
@@ -143,3 +144,35 @@ class Conv2DTranspose(Layer):
         return (f"{self._in_channels}, {self._out_channels}, "
                 f"kernel_size={list(self._kernel_size)}, stride={self._stride}, "
                 f"padding={self._padding}, data_format={self._data_format}")
+
+
+class Conv3D(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, padding_mode="zeros", weight_attr=None, bias_attr=None,
+                 data_format="NCDHW"):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, padding_mode, weight_attr, bias_attr, data_format, 3)
+
+    def forward(self, x):
+        x, padding = self._pad_first(x, 3)
+        return F.conv3d(x, self.weight, self.bias, stride=self._stride, padding=padding,
+                        dilation=self._dilation, groups=self._groups,
+                        data_format=self._data_format)
+
+
+class Conv3DTranspose(Conv2DTranspose):
+    """The adjoint of Conv3D: filters [in_channels, out_channels / groups, kd, kh, kw] (Xavier
+    uniform), bias zeros; `forward(x, output_size=None)`."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, dilation=1, weight_attr=None, bias_attr=None,
+                 data_format="NCDHW"):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding,
+                         output_padding, groups, dilation, weight_attr, bias_attr, data_format,
+                         _dims=3)
+
+    def forward(self, x, output_size=None):
+        return F.conv3d_transpose(x, self.weight, self.bias, stride=self._stride,
+                                  padding=self._padding, output_padding=self._output_padding,
+                                  groups=self._groups, dilation=self._dilation,
+                                  output_size=output_size, data_format=self._data_format)

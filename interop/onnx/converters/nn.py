@@ -1,10 +1,11 @@
 """Network-layer converters: Gemm, MatMul, Einsum, Conv, ConvTranspose, pooling, normalization,
 Softmax, LogSoftmax.
 
-dualnet's convolution and pooling primitives are 2-D (NCHW): 1-D inputs get a height of 1; 3-D
-pooling is separable (a 2-D pool over (H, W), then one over D); average pooling with dilation,
-or with pads larger than half the window, is a depthwise convolution with a ones kernel divided
-by the count of the positions each window covers.
+dualnet's convolution and pooling primitives are 2-D and 3-D (NCHW, NCDHW): 1-D inputs get a
+height of 1; 3-D average pooling with dilation or pads larger than half the window is separable
+(a 2-D pool over (H, W), then one over D); 2-D average pooling with dilation, or with pads
+larger than half the window, is a depthwise convolution with a ones kernel divided by the count
+of the positions each window covers.
 """
 from __future__ import annotations
 
@@ -99,9 +100,13 @@ def _lift(values: tuple, fill: int) -> tuple:
 def conv(ctx, node, x, w, b=None):
     kernel = tuple(node.attr("kernel_shape") or _shape(w)[2:])
     n = len(kernel)
-    if n not in (1, 2):
-        raise ctx.error(f"{n}-D convolution is not supported (dualnet convolves 1-D and 2-D)")
+    if n not in (1, 2, 3):
+        raise ctx.error(f"{n}-D convolution is not supported (dualnet convolves 1-D to 3-D)")
     strides, dilations, begin, end = _geometry(ctx, node, x, kernel)
+    if n == 3:
+        y = ops.conv3d(x, w, stride=strides, dilation=dilations, groups=node.attr("group", 1),
+                       padding=tuple(v for pair in zip(begin, end) for v in pair))
+        return y if b is None else ops.add(y, ops.reshape(b, shape=(-1, 1, 1, 1)))
     begin, end = _lift(begin, 0), _lift(end, 0)
     y = ops.conv2d(_to_4d(x, n), _to_4d(w, n), stride=_lift(strides, 1),
                    padding=(begin[0], end[0], begin[1], end[1]),
@@ -117,7 +122,7 @@ def conv(ctx, node, x, w, b=None):
 def conv_transpose(ctx, node, x, w, b=None):
     kernel = tuple(node.attr("kernel_shape") or _shape(w)[2:])
     n = len(kernel)
-    if n not in (1, 2):
+    if n not in (1, 2, 3):
         raise ctx.error(f"{n}-D transposed convolution is not supported")
     strides = tuple(node.attr("strides") or (1,) * n)
     dilations = tuple(node.attr("dilations") or (1,) * n)
@@ -139,6 +144,8 @@ def conv_transpose(ctx, node, x, w, b=None):
             half = total // 2
             pads[i], pads[i + n] = (half, total - half) if auto == "SAME_UPPER" else \
                 (total - half, half)
+    if n == 3:
+        return _conv_transpose3d(node, x, w, b, strides, dilations, tuple(out_pad), pads)
     begin, end = _lift(tuple(pads[:n]), 0), _lift(tuple(pads[n:]), 0)
     if begin != end:  # asymmetric: pad the transposed output ourselves (crop = negative pad)
         y = ops.conv_transpose2d(_to_4d(x, n), _to_4d(w, n), stride=_lift(strides, 1),
@@ -154,6 +161,17 @@ def conv_transpose(ctx, node, x, w, b=None):
     if b is not None:
         y = ops.add(y, ops.reshape(b, shape=(-1,) + (1,) * n))
     return y
+
+
+def _conv_transpose3d(node, x, w, b, strides, dilations, out_pad, pads):
+    begin, end = tuple(pads[:3]), tuple(pads[3:])
+    symmetric = begin == end
+    y = ops.conv_transpose3d(x, w, stride=strides, padding=begin if symmetric else (0, 0, 0),
+                             output_padding=out_pad, dilation=dilations,
+                             groups=node.attr("group", 1))
+    if not symmetric:  # asymmetric: crop the transposed output ourselves (negative pads)
+        y = ops.pad(y, pads=tuple(-v for i in (2, 1, 0) for v in (begin[i], end[i])))
+    return y if b is None else ops.add(y, ops.reshape(b, shape=(-1, 1, 1, 1)))
 
 
 # ---------------------------------------------------------------- pooling
@@ -176,6 +194,16 @@ def _max_pool2d(x, k, s, d, lo, hi, ceil):
         lo = hi = (0, 0)
     return ops.max_pool2d(x, kernel_size=k, stride=s, padding=(lo[0], hi[0], lo[1], hi[1]),
                           dilation=d, ceil_mode=ceil)
+
+
+def _max_pool3d(x, k, s, d, lo, hi, ceil):
+    fits = all(2 * max(a, b) <= dd * (kk - 1) + 1 for a, b, kk, dd in zip(lo, hi, k, d))
+    if not fits:  # pads larger than half the window: pad with the lowest value ourselves
+        x = ops.pad(x, pads=(lo[2], hi[2], lo[1], hi[1], lo[0], hi[0]),
+                    value=_lowest(_dtype(x)))
+        lo = hi = (0, 0, 0)
+    return ops.max_pool3d(x, kernel_size=k, stride=s, dilation=d, ceil_mode=ceil,
+                          padding=tuple(v for pair in zip(lo, hi) for v in pair))
 
 
 def _avg_pool2d(ctx, x, k, s, d, lo, hi, ceil, count_pad):
@@ -229,6 +257,13 @@ def _pool(ctx, node, x, kind: str):
         return ops.squeeze(y, axis=2)
     if n == 2:
         return pool2d(x, kernel, strides, dilations, begin, end)
+    if n == 3 and kind == "max":
+        return _max_pool3d(x, kernel, strides, dilations, begin, end, ceil)
+    if n == 3 and dilations == (1, 1, 1) and all(
+            2 * max(a, b) <= k for a, b, k in zip(begin, end, kernel)):
+        return ops.avg_pool3d(x, kernel_size=kernel, stride=strides,
+                              padding=tuple(v for pair in zip(begin, end) for v in pair),
+                              ceil_mode=ceil, count_include_pad=bool(count_pad))
     if n == 3:  # separable: (H, W) first, then D
         _, c, depth, h, w = _shape(x)
         y = pool2d(ops.flatten(x, start_axis=1, stop_axis=2), kernel[1:], strides[1:],

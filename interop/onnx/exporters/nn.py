@@ -1,5 +1,5 @@
-"""Network-layer exporters: conv2d, conv_transpose2d, pooling, batch_norm (inference),
-layer_norm, softmax, log_softmax."""
+"""Network-layer exporters: conv2d/3d, conv_transpose2d/3d, pooling (2-D and 3-D), batch_norm
+(inference), layer_norm, softmax, log_softmax."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,16 +9,22 @@ from . import exporter
 from .reduce import reduce_node
 
 
-def _pads(padding) -> list:
-    """dualnet padding (ph, pw) or (top, bottom, left, right) -> ONNX [t, l, b, r]."""
-    t, b, l, r = (padding[0], padding[0], padding[1], padding[1]) if len(padding) == 2 \
-        else tuple(padding)
-    return [int(t), int(l), int(b), int(r)]
+def _pads(padding, n: int = 2) -> list:
+    """dualnet padding (n per-dim values, or (before, after) per dim) -> ONNX [begins...,
+    ends...]."""
+    pairs = [(p, p) for p in padding] if len(padding) == n else \
+        [(padding[2 * i], padding[2 * i + 1]) for i in range(n)]
+    return [int(lo) for lo, _ in pairs] + [int(hi) for _, hi in pairs]
+
+
+def _spatial(op) -> int:
+    """The number of spatial dims of a conv/pool op (from its name: conv3d, max_pool2d...)."""
+    return 3 if op.type.endswith("3d") else 2
 
 
 def _batched(ctx, op, x: str):
-    """3-D (C, H, W) inputs get a batch dim for ONNX's Conv/Pool; returns (x, unbatch?)."""
-    if len(ctx.shape(op.inputs[0])) == 3:
+    """Unbatched (C, *S) inputs get a batch dim for ONNX's Conv/Pool; returns (x, unbatch?)."""
+    if len(ctx.shape(op.inputs[0])) == _spatial(op) + 1:
         return ctx.node("Unsqueeze", [x, ctx.ints([0])]), True
     return x, False
 
@@ -31,23 +37,25 @@ def _finish(ctx, op, y: str, unbatch: bool) -> None:
 
 
 @exporter("conv2d")
-def conv2d(ctx, op):
+@exporter("conv3d")
+def conv(ctx, op):
     x, w = ctx.inputs(op)
     x, unbatch = _batched(ctx, op, x)
     a = op.attrs
     y = ctx.node("Conv", [x, w], kernel_shape=list(ctx.shape(op.inputs[1])[2:]),
-                 strides=list(a["stride"]), pads=_pads(a["padding"]),
+                 strides=list(a["stride"]), pads=_pads(a["padding"], _spatial(op)),
                  dilations=list(a["dilation"]), group=int(a["groups"]))
     _finish(ctx, op, y, unbatch)
 
 
 @exporter("conv_transpose2d")
-def conv_transpose2d(ctx, op):
+@exporter("conv_transpose3d")
+def conv_transpose(ctx, op):
     x, w = ctx.inputs(op)
     x, unbatch = _batched(ctx, op, x)
     a = op.attrs
     y = ctx.node("ConvTranspose", [x, w], kernel_shape=list(ctx.shape(op.inputs[1])[2:]),
-                 strides=list(a["stride"]), pads=_pads(a["padding"]),
+                 strides=list(a["stride"]), pads=_pads(a["padding"], _spatial(op)),
                  dilations=list(a["dilation"]), group=int(a["groups"]),
                  output_padding=list(a["output_padding"]))
     _finish(ctx, op, y, unbatch)
@@ -57,21 +65,23 @@ def _onnx_ceil_len(size, k, s, d, lo, hi) -> int:
     return -(-(size + lo + hi - d * (k - 1) - 1) // s) + 1
 
 
-def _crop_ceil(ctx, op, y: str, dilation=(1, 1)) -> str:
+def _crop_ceil(ctx, op, y: str, dilation=None) -> str:
     """ONNX's ceil_mode keeps a last window that starts in the trailing padding; PyTorch (and
     dualnet) drop it: slice it off when the output sizes differ."""
     a = op.attrs
     if not a["ceil_mode"]:
         return y
-    hw = ctx.shape(op.inputs[0])[-2:]
-    want = ctx.shape(op.outputs[0])[-2:]
-    t, l, b, r = _pads(a["padding"])
+    n = _spatial(op)
+    dilation = dilation or (1,) * n
+    sizes = ctx.shape(op.inputs[0])[-n:]
+    want = ctx.shape(op.outputs[0])[-n:]
+    pads = _pads(a["padding"], n)
     k, s = a["kernel_size"], a["stride"] or a["kernel_size"]
     crop_axes, ends = [], []
-    for i, (size, w, lo, hi) in enumerate(zip(hw, want, (t, l), (b, r))):
+    for i, (size, w) in enumerate(zip(sizes, want)):
         if size == -1:
             raise ctx.error(op, "ceil_mode needs known spatial sizes")
-        if _onnx_ceil_len(size, k[i], s[i], dilation[i], lo, hi) != w:
+        if _onnx_ceil_len(size, k[i], s[i], dilation[i], pads[i], pads[n + i]) != w:
             crop_axes.append(2 + i)
             ends.append(w)
     if not crop_axes:
@@ -81,50 +91,57 @@ def _crop_ceil(ctx, op, y: str, dilation=(1, 1)) -> str:
 
 
 @exporter("max_pool2d")
-def max_pool2d(ctx, op):
+@exporter("max_pool3d")
+def max_pool(ctx, op):
     (x,) = ctx.inputs(op)
     x, unbatch = _batched(ctx, op, x)
     a = op.attrs
     y = ctx.node("MaxPool", [x], kernel_shape=list(a["kernel_size"]),
-                 strides=list(a["stride"] or a["kernel_size"]), pads=_pads(a["padding"]),
-                 dilations=list(a["dilation"]), ceil_mode=int(a["ceil_mode"]))
+                 strides=list(a["stride"] or a["kernel_size"]),
+                 pads=_pads(a["padding"], _spatial(op)), dilations=list(a["dilation"]),
+                 ceil_mode=int(a["ceil_mode"]))
     _finish(ctx, op, _crop_ceil(ctx, op, y, a["dilation"]), unbatch)
 
 
 @exporter("avg_pool2d")
-def avg_pool2d(ctx, op):
+@exporter("avg_pool3d")
+def avg_pool(ctx, op):
     (x,) = ctx.inputs(op)
     x, unbatch = _batched(ctx, op, x)
     a = op.attrs
     k = list(a["kernel_size"])
     divisor = a.get("divisor_override")
     y = ctx.node("AveragePool", [x], kernel_shape=k, strides=list(a["stride"] or k),
-                 pads=_pads(a["padding"]), ceil_mode=int(a["ceil_mode"]),
+                 pads=_pads(a["padding"], _spatial(op)), ceil_mode=int(a["ceil_mode"]),
                  count_include_pad=int(a["count_include_pad"] or bool(divisor)))
-    if divisor:  # windows are averaged over k*k (all inside the padded input): rescale
+    if divisor:  # windows are averaged over prod(k) (all inside the padded input): rescale
         if a["ceil_mode"]:
             raise ctx.error(op, "divisor_override with ceil_mode cannot be exported")
-        scale = np.asarray(k[0] * k[1] / divisor, ctx.dtype(op.inputs[0]))
+        scale = np.asarray(float(np.prod(k)) / divisor, ctx.dtype(op.inputs[0]))
         y = ctx.node("Mul", [y, ctx.const(scale)])
     _finish(ctx, op, _crop_ceil(ctx, op, y), unbatch)
 
 
 @exporter("adaptive_avg_pool2d")
-def adaptive_avg_pool2d(ctx, op):
+@exporter("adaptive_avg_pool3d")
+def adaptive_avg_pool(ctx, op):
     (x,) = ctx.inputs(op)
     x, unbatch = _batched(ctx, op, x)
-    hw = ctx.shape(op.inputs[0])[-2:]
-    out = [h if o is None else o for o, h in zip(op.attrs["output_size"], hw)]
-    if out == [1, 1]:
+    n = _spatial(op)
+    sizes = ctx.shape(op.inputs[0])[-n:]
+    out = [h if o is None else o for o, h in zip(op.attrs["output_size"], sizes)]
+    if out == [1] * n:
         y = ctx.node("GlobalAveragePool", [x])
-    elif -1 in hw:
-        raise ctx.error(op, f"output size {out} needs the known input size, got {list(hw)}")
-    elif not any(h % o for h, o in zip(hw, out)):
-        k = [h // o for h, o in zip(hw, out)]
+    elif -1 in sizes:
+        raise ctx.error(op, f"output size {out} needs the known input size, got {list(sizes)}")
+    elif not any(h % o for h, o in zip(sizes, out)):
+        k = [h // o for h, o in zip(sizes, out)]
         y = ctx.node("AveragePool", [x], kernel_shape=k, strides=k)
-    else:  # PyTorch's windows [floor(i h / o), ceil((i + 1) h / o)): a mean per row, column
+    else:  # PyTorch's windows [floor(i h / o), ceil((i + 1) h / o)): a mean per bin and axis
         y = x
-        for axis, (h, o) in enumerate(zip(hw, out)):
+        for axis, (h, o) in enumerate(zip(sizes, out)):
+            if h == o:
+                continue
             pieces = []
             for i in range(o):
                 lo, hi = (i * h) // o, -(-((i + 1) * h) // o)

@@ -168,3 +168,135 @@ SPECS = [
            attrs={"stride": (2, 2), "padding": (1, 0), "output_padding": (1, 1),
                   "dilation": (1, 2), "groups": 2}, name="stride2-groups2", **TOL),
 ]
+
+
+# ---------------------------------------------------------------- 3-D (conv_nd.py)
+
+def _triple(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * 3
+
+
+def _pads3(padding):
+    """(before, after) per dim of a symmetric triple or a 6-tuple."""
+    p = _triple(padding)
+    if len(p) == 6:
+        return [(p[0], p[1]), (p[2], p[3]), (p[4], p[5])]
+    return [(v, v) for v in p]
+
+
+def _geometry3(xshape, wshape, stride, padding, dilation):
+    s, d = _triple(stride), _triple(dilation)
+    if padding == "same":  # stride 1: PyTorch's extra element goes after
+        pads = [(dd * (k - 1) // 2, dd * (k - 1) - dd * (k - 1) // 2)
+                for dd, k in zip(d, wshape[2:])]
+    else:
+        pads = _pads3(padding)
+    out = tuple((xshape[2 + i] + lo + hi - d[i] * (wshape[2 + i] - 1) - 1) // s[i] + 1
+                for i, (lo, hi) in enumerate(pads))
+    return s, d, pads, out
+
+
+def _window3(s, d, k, pos):
+    return tuple(slice(p * st + 0, p * st + dd * (kk - 1) + 1, dd)
+                 for p, st, dd, kk in zip(pos, s, d, k))
+
+
+def conv3d_ref(x, w, stride=1, padding=0, dilation=1, groups=1):
+    s, d, pads, out = _geometry3(x.shape, w.shape, stride, padding, dilation)
+    xpad = np.pad(x.astype(np.float64), [(0, 0), (0, 0)] + pads)
+    o, cg = w.shape[:2]
+    og = o // groups
+    y = np.zeros((x.shape[0], o) + out)
+    for b in range(x.shape[0]):
+        for oc in range(o):
+            grp = oc // og
+            for pos in np.ndindex(*out):
+                patch = xpad[(b, slice(grp * cg, (grp + 1) * cg)) + _window3(s, d, w.shape[2:],
+                                                                            pos)]
+                y[(b, oc) + pos] = np.sum(patch * w[oc])
+    return y.astype(x.dtype)
+
+
+def conv3d_input_grad_ref(g, x, w, stride=1, padding=0, dilation=1, groups=1):
+    s, d, pads, out = _geometry3(x.shape, w.shape, stride, padding, dilation)
+    gx = np.zeros(x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads)))
+    o, cg = w.shape[:2]
+    og = o // groups
+    for b in range(x.shape[0]):
+        for oc in range(o):
+            grp = oc // og
+            for pos in np.ndindex(*out):
+                gx[(b, slice(grp * cg, (grp + 1) * cg)) + _window3(s, d, w.shape[2:], pos)] += \
+                    g[(b, oc) + pos] * w[oc]
+    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))
+    return gx[(slice(None), slice(None)) + crop].astype(g.dtype)
+
+
+def conv3d_weight_grad_ref(g, x, w, stride=1, padding=0, dilation=1, groups=1):
+    s, d, pads, out = _geometry3(x.shape, w.shape, stride, padding, dilation)
+    xpad = np.pad(x.astype(np.float64), [(0, 0), (0, 0)] + pads)
+    o, cg = w.shape[:2]
+    og = o // groups
+    gw = np.zeros(w.shape)
+    for b in range(x.shape[0]):
+        for oc in range(o):
+            grp = oc // og
+            for pos in np.ndindex(*out):
+                gw[oc] += g[(b, oc) + pos] * xpad[(b, slice(grp * cg, (grp + 1) * cg))
+                                                  + _window3(s, d, w.shape[2:], pos)]
+    return gw.astype(g.dtype)
+
+
+def conv_transpose3d_ref(x, w, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    cin, cog = w.shape[:2]
+    s, d, op, pads = _triple(stride), _triple(dilation), _triple(output_padding), \
+        _pads3(padding)
+    k = w.shape[2:]
+    full = tuple((n - 1) * s[i] + d[i] * (k[i] - 1) + 1 + op[i]
+                 for i, n in enumerate(x.shape[2:]))
+    out = np.zeros((x.shape[0], cog * groups) + full)
+    cig = cin // groups
+    for b in range(x.shape[0]):
+        for ci in range(cin):
+            grp = ci // cig
+            for pos in np.ndindex(*x.shape[2:]):
+                out[(b, slice(grp * cog, (grp + 1) * cog)) + _window3(s, d, k, pos)] += \
+                    x[(b, ci) + pos] * w[ci]
+    crop = tuple(slice(lo, f - hi) for f, (lo, hi) in zip(full, pads))
+    return out[(slice(None), slice(None)) + crop].astype(x.dtype)
+
+
+def _grad3_inputs(xshape, wshape, attrs):
+    def make(r, d):
+        x, w = randn(r, d, *xshape), randn(r, d, *wshape)
+        *_, out = _geometry3(xshape, wshape, attrs.get("stride", 1), attrs.get("padding", 0),
+                             attrs.get("dilation", 1))
+        return randn(r, d, xshape[0], wshape[0], *out), x, w
+    return make
+
+
+VARIANTS_3D = [
+    ("basic", (2, 2, 3, 4, 3), (3, 2, 2, 2, 2), {}),
+    ("stride-pad-dil-groups", (1, 4, 5, 4, 4), (4, 2, 2, 2, 2),
+     {"stride": (2, 1, 2), "padding": (1, 0, 1), "dilation": (1, 2, 1), "groups": 2}),
+    ("pad6", (1, 2, 3, 3, 4), (2, 2, 2, 2, 3), {"padding": (1, 0, 0, 1, 2, 1)}),
+]
+
+SPECS += [
+    OpSpec("conv3d", _conv_inputs(xs, ws), conv3d_ref, attrs=a, name=name, second_order=True,
+           covers=("conv3d_input_grad", "conv3d_weight_grad"), **TOL)
+    for name, xs, ws, a in VARIANTS_3D
+] + [
+    OpSpec("conv3d", _conv_inputs((2, 3, 3, 4), (2, 2, 2, 2, 2)), lambda x, w, **a: conv3d_ref(
+        x[None], w, **a)[0], attrs={"padding": "same"}, name="unbatched-same", **TOL),
+    OpSpec("conv3d_input_grad", _grad3_inputs(*VARIANTS_3D[1][1:]), conv3d_input_grad_ref,
+           attrs=VARIANTS_3D[1][3], name="strided", grad=(0, 2), second_order=True, **TOL),
+    OpSpec("conv3d_weight_grad", _grad3_inputs(*VARIANTS_3D[1][1:]), conv3d_weight_grad_ref,
+           attrs=VARIANTS_3D[1][3], name="strided", grad=(0, 1), second_order=True, **TOL),
+    OpSpec("conv_transpose3d", _conv_inputs((1, 2, 2, 3, 2), (2, 3, 2, 2, 3)),
+           conv_transpose3d_ref, name="basic", second_order=True, **TOL),
+    OpSpec("conv_transpose3d", _conv_inputs((1, 4, 2, 3, 3), (4, 1, 3, 2, 2)),
+           conv_transpose3d_ref, attrs={"stride": (2, 1, 2), "padding": (1, 0, 1),
+                                        "output_padding": (1, 0, 1), "dilation": (1, 2, 1),
+                                        "groups": 2}, name="stride-groups", **TOL),
+]

@@ -241,3 +241,191 @@ SPECS = [
            second_order=True)
     for name, shape, size in ADAPTIVE_VARIANTS[:2] + ADAPTIVE_VARIANTS[3:]
 ]
+
+
+# ---------------------------------------------------------------- 3-D (pool_nd.py)
+
+def _triple(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * 3
+
+
+def _windows3(shape, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """(output spatial sizes, [(output index, [in-bounds (d, h, w) taps, row-major],
+    number of taps inside the padded input)])."""
+    k = _triple(kernel_size)
+    s = _triple(stride) if stride is not None else k
+    p, d = _triple(padding), _triple(dilation)
+    sizes = shape[-3:]
+    out = tuple(_out_len(n, k[i], s[i], p[i], d[i], ceil_mode) for i, n in enumerate(sizes))
+    cells = []
+    for lead in np.ndindex(*shape[:-3]):
+        for pos in np.ndindex(*out):
+            taps, padded = [], 0
+            for off in np.ndindex(*k):
+                t = tuple(pos[i] * s[i] - p[i] + off[i] * d[i] for i in range(3))
+                if all(-p[i] <= t[i] < sizes[i] + p[i] for i in range(3)):
+                    padded += 1
+                if all(0 <= t[i] < sizes[i] for i in range(3)):
+                    taps.append(t)
+            cells.append((lead + pos, lead, taps, padded))
+    return out, cells
+
+
+def max_pool3d_ref(x, **attrs):
+    out, cells = _windows3(x.shape, **attrs)
+    y = np.zeros(x.shape[:-3] + out, x.dtype)
+    for idx, lead, taps, _ in cells:
+        y[idx] = max(x[lead + t] for t in taps)
+    return y
+
+
+def max_pool3d_indices_ref(x, **attrs):
+    out, cells = _windows3(x.shape, **attrs)
+    y = np.zeros(x.shape[:-3] + out, np.int64)
+    dd, hh, ww = x.shape[-3:]
+    for idx, lead, taps, _ in cells:
+        t = _argmax(x, lead, taps)
+        y[idx] = (t[0] * hh + t[1]) * ww + t[2]
+    return y
+
+
+def max_pool3d_grad_ref(g, x, **attrs):
+    _, cells = _windows3(x.shape, **attrs)
+    gx = np.zeros(x.shape)
+    for idx, lead, taps, _ in cells:
+        gx[lead + _argmax(x, lead, taps)] += g[idx]
+    return gx.astype(g.dtype)
+
+
+def max_pool3d_gather_ref(h, x, **attrs):
+    out, cells = _windows3(x.shape, **attrs)
+    y = np.zeros(x.shape[:-3] + out, h.dtype)
+    for idx, lead, taps, _ in cells:
+        y[idx] = h[lead + _argmax(x, lead, taps)]
+    return y
+
+
+def _avg3_divisor(taps, padded, count_include_pad=True, divisor_override=None):
+    if divisor_override:
+        return divisor_override
+    return padded if count_include_pad else len(taps)
+
+
+def avg_pool3d_ref(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                   count_include_pad=True, divisor_override=None):
+    out, cells = _windows3(x.shape, kernel_size, stride, padding, 1, ceil_mode)
+    y = np.zeros(x.shape[:-3] + out)
+    for idx, lead, taps, padded in cells:
+        y[idx] = sum(x[lead + t] for t in taps) / _avg3_divisor(taps, padded, count_include_pad,
+                                                               divisor_override)
+    return y.astype(x.dtype)
+
+
+def avg_pool3d_grad_ref(g, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
+    _, cells = _windows3(x.shape, kernel_size, stride, padding, 1, ceil_mode)
+    gx = np.zeros(x.shape)
+    for idx, lead, taps, padded in cells:
+        for t in taps:
+            gx[lead + t] += g[idx] / _avg3_divisor(taps, padded, count_include_pad,
+                                                   divisor_override)
+    return gx.astype(g.dtype)
+
+
+def _adaptive3_cells(shape, output_size):
+    sizes = shape[-3:]
+    out = tuple(n if o is None else o for o, n in zip(_triple(output_size), sizes))
+    ranges = [_adaptive_ranges(n, o) for n, o in zip(sizes, out)]
+    cells = []
+    for lead in np.ndindex(*shape[:-3]):
+        for pos in np.ndindex(*out):
+            box = tuple(slice(*ranges[i][pos[i]]) for i in range(3))
+            cells.append((lead + pos, lead + box))
+    return out, cells
+
+
+def adaptive_avg_pool3d_ref(x, output_size):
+    out, cells = _adaptive3_cells(x.shape, output_size)
+    y = np.zeros(x.shape[:-3] + out, x.dtype)
+    for idx, box in cells:
+        y[idx] = x[box].mean()
+    return y
+
+
+def adaptive_avg_pool3d_grad_ref(g, x, output_size):
+    _, cells = _adaptive3_cells(x.shape, output_size)
+    gx = np.zeros(x.shape)
+    for idx, box in cells:
+        gx[box] += g[idx] / x[box].size
+    return gx.astype(g.dtype)
+
+
+def _shape3(fn, shape, attrs):
+    return fn(np.zeros(shape), **attrs).shape
+
+
+MAX3_VARIANTS = [
+    ("basic", (2, 2, 4, 4, 4), {"kernel_size": (2, 2, 2)}),
+    ("overlap-pad-dil-ceil", (1, 2, 5, 6, 5),
+     {"kernel_size": (3, 2, 3), "stride": (2, 1, 2), "padding": (1, 1, 1),
+      "dilation": (1, 2, 1), "ceil_mode": True}),
+    ("unbatched", (2, 3, 4, 5), {"kernel_size": (2, 3, 2), "stride": (1, 1, 2)}),
+]
+AVG3_VARIANTS = [
+    ("basic", (2, 2, 4, 4, 4), {"kernel_size": (2, 2, 2)}),
+    ("pad-exclusive-ceil", (1, 2, 5, 4, 5),
+     {"kernel_size": (3, 2, 3), "stride": (2, 2, 2), "padding": (1, 1, 1), "ceil_mode": True,
+      "count_include_pad": False}),
+    ("pad-include", (1, 2, 4, 5, 3), {"kernel_size": (2, 3, 2), "stride": (1, 2, 1),
+                                      "padding": (1, 1, 1)}),
+    ("divisor", (1, 1, 4, 4, 4), {"kernel_size": 2, "stride": 1, "divisor_override": 3}),
+]
+ADAPTIVE3_VARIANTS = [
+    ("uneven", (2, 2, 5, 4, 7), (2, 3, 3)),
+    ("global", (1, 3, 3, 4, 2), (1, 1, 1)),
+    ("keep-dim", (1, 2, 4, 3, 5), (None, 2, 3)),
+]
+
+
+def _g_and_x(shape, attrs, ref, x_maker):
+    def make(r, d):
+        x = x_maker(r, d, *shape)
+        return randn(r, d, *ref(np.zeros(shape), **attrs).shape), x
+    return make
+
+
+SPECS += [
+    OpSpec("max_pool3d", _distinct_x(shape), max_pool3d_ref, attrs=a, name=name,
+           covers=("max_pool3d_grad",))
+    for name, shape, a in MAX3_VARIANTS
+] + [
+    OpSpec("max_pool3d_indices", _distinct_x(shape), max_pool3d_indices_ref, attrs=a,
+           name=name, grad=())
+    for name, shape, a in MAX3_VARIANTS[1:]
+] + [
+    OpSpec("max_pool3d_grad", _g_and_x(MAX3_VARIANTS[1][1], MAX3_VARIANTS[1][2],
+                                       max_pool3d_ref, distinct),
+           max_pool3d_grad_ref, attrs=MAX3_VARIANTS[1][2], name="overlap", grad=(0,),
+           covers=("max_pool3d_gather",)),
+    OpSpec("max_pool3d_gather", _h_inputs(MAX3_VARIANTS[1][1]), max_pool3d_gather_ref,
+           attrs=MAX3_VARIANTS[1][2], name="overlap", grad=(0,)),
+] + [
+    OpSpec("avg_pool3d", lambda r, d, s=shape: (randn(r, d, *s),), avg_pool3d_ref, attrs=a,
+           name=name, second_order=True, covers=("avg_pool3d_grad",))
+    for name, shape, a in AVG3_VARIANTS
+] + [
+    OpSpec("avg_pool3d_grad", _g_and_x(shape, a, avg_pool3d_ref, randn), avg_pool3d_grad_ref,
+           attrs=a, name=name, grad=(0,), second_order=True)
+    for name, shape, a in AVG3_VARIANTS[1:3]
+] + [
+    OpSpec("adaptive_avg_pool3d", lambda r, d, s=shape: (randn(r, d, *s),),
+           adaptive_avg_pool3d_ref, attrs={"output_size": size}, name=name, second_order=True,
+           covers=("adaptive_avg_pool3d_grad",))
+    for name, shape, size in ADAPTIVE3_VARIANTS
+] + [
+    OpSpec("adaptive_avg_pool3d_grad",
+           _g_and_x(shape, {"output_size": size}, adaptive_avg_pool3d_ref, randn),
+           adaptive_avg_pool3d_grad_ref, attrs={"output_size": size}, name=name, grad=(0,),
+           second_order=True)
+    for name, shape, size in ADAPTIVE3_VARIANTS[:1]
+]
