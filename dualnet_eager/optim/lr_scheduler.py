@@ -11,6 +11,8 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 
+from dualnet.schedules import warm_restart_step
+
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
@@ -350,26 +352,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def step(self, epoch=None) -> None:
         """Called per epoch, or per batch with a fractional `epoch`."""
-        if epoch is None and self.last_epoch < 0:
-            epoch = 0
-        if epoch is None:
-            epoch = self.last_epoch + 1
-            self.T_cur += 1
-            if self.T_cur >= self.T_i:
-                self.T_cur %= self.T_i
-                self.T_i *= self.T_mult
-        elif epoch < 0:
-            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-        elif epoch >= self.T_0:
-            if self.T_mult == 1:
-                self.T_cur = epoch % self.T_0
-            else:
-                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
-                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
-                self.T_i = self.T_0 * self.T_mult ** n
-        else:
-            self.T_i = self.T_0
-            self.T_cur = epoch
+        epoch, self.T_cur, self.T_i = warm_restart_step(
+            epoch, self.last_epoch, self.T_cur, self.T_i, self.T_0, self.T_mult)
         self.last_epoch = math.floor(epoch)
         self._step_count = getattr(self, "_step_count", 0) + 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from dualnet.schedules import warm_restart_step
+
 from .lr import LRScheduler
 
 __all__ = ["OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts"]
@@ -127,25 +129,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
 
     def step(self, epoch=None):
-        if epoch is None and self.last_epoch < 0:
-            epoch = 0
-        if epoch is None:
-            epoch = self.last_epoch + 1
-            self.T_cur += 1
-            if self.T_cur >= self.T_i:
-                self.T_cur -= self.T_i
-                self.T_i *= self.T_mult
-        elif epoch < 0:
-            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-        elif epoch >= self.T_0:
-            if self.T_mult == 1:
-                self.T_cur = epoch % self.T_0
-            else:
-                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
-                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
-                self.T_i = self.T_0 * self.T_mult ** n
-        else:
-            self.T_i, self.T_cur = self.T_0, epoch
+        epoch, self.T_cur, self.T_i = warm_restart_step(
+            epoch, self.last_epoch, self.T_cur, self.T_i, self.T_0, self.T_mult)
         self.last_epoch = math.floor(epoch)
         self.last_lr = self.get_lr()
         if self.verbose:
