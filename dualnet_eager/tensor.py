@@ -522,8 +522,11 @@ class EagerBinder:
 
 
 def _record(op, args, attrs, out):
-    saved = tuple([a if keep else None for a, keep in zip(args, op.saved_mask(len(args)))])
-    edges = tuple([a._grad_edge() if isinstance(a, Tensor) else None for a in args])
+    mask = op.saved_mask(len(args))
+    saved = tuple([a if keep else None for a, keep in zip(args, mask)]) if True in mask else \
+        _NONES[len(args)] if len(args) < len(_NONES) else (None,) * len(args)
+    edges = tuple([_edge(a) if type(a) is Tensor else
+                   a._grad_edge() if isinstance(a, Tensor) else None for a in args])
     if op.n_out == 1:
         outs = (out,)
         node = Node(op, attrs, saved, edges, (out.shape,))
@@ -540,6 +543,22 @@ def _record(op, args, attrs, out):
         node.out_data = outs
         node.out_versions = tuple(None if w is None else (w._version, 0) for w in wrapped)
     return wrapped[0] if op.n_out == 1 else wrapped
+
+
+_NONES = tuple((None,) * n for n in range(8))  # `saved` of an op that keeps no input
+
+
+def _edge(t: Tensor):
+    """Tensor._grad_edge for a plain Tensor, without the method call (per recorded input)."""
+    node = t._node
+    if node is not None:
+        return (node, t._out_idx)
+    if t._requires_grad:
+        accum = t._accum
+        if accum is None:
+            accum = t._accum = AccumulateGrad(t)
+        return (accum, 0)
+    return None
 
 
 def _device_mismatch(op, args):

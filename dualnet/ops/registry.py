@@ -11,6 +11,8 @@ node, the static front end appends an operator to a Program, and plain arrays ju
 """
 from __future__ import annotations
 
+import functools
+
 import os
 import sys
 import threading
@@ -104,15 +106,17 @@ class OpDef:
 
     def saved_mask(self, n_inputs: int) -> tuple:
         """Per input, whether the vjp gets it (saved_inputs as flags, cached per count)."""
-        masks = self.__dict__.setdefault("_saved_masks", {})
+        masks = self.__dict__.get("_saved_masks")
+        if masks is None:
+            masks = self.__dict__["_saved_masks"] = {}
         mask = masks.get(n_inputs)
         if mask is None:
             idx = self.saved_inputs(n_inputs)
             mask = masks[n_inputs] = tuple(i in idx for i in range(n_inputs))
         return mask
 
-    @property
-    def saves_out(self) -> bool:
+    @functools.cached_property
+    def saves_out(self) -> bool:  # read per recorded op; `saves` is fixed at registration
         return self.saves is not None and "out" in self.saves
 
     def __repr__(self) -> str:
@@ -308,11 +312,14 @@ def promote_args(op: OpDef, args: tuple, binder) -> tuple:
         if a is None:
             continue
         t = type(a)
-        if t in _SCALARS or (t is not np.ndarray and isinstance(a, (np.integer, np.floating))):
+        get = _DTYPE_OF.get(t)  # a front end's tensor (never a scalar): its dtype getter
+        if get is not None:
+            d = get(a)
+        elif t in _SCALARS or (t is not np.ndarray and isinstance(a, (np.integer, np.floating))):
             has_scalar = True  # _is_scalar, inlined: this loop runs for every op
             continue
-        get = _DTYPE_OF.get(t)
-        d = a.dtype if get is None else get(a)
+        else:
+            d = a.dtype
         if dtype is None:
             dtype = d
         elif d is not dtype and d != dtype:

@@ -26,7 +26,7 @@ class Node:
         self.op = op
         self.attrs = attrs
         self.saved = saved  # tuple: input Tensor or None per input
-        self.versions = tuple([_version_of(t) for t in saved])
+        self.versions = tuple([None if t is None else _version_of(t) for t in saved])
         self.next_edges = next_edges  # tuple: (node, output index) or None per input
         self.out_data = None
         self.out_versions = None
