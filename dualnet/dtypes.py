@@ -84,10 +84,30 @@ def set_default_dtype(dtype) -> None:
     _default_float = d
 
 
+class UnsupportedDType:
+    """A dtype scripts name but NumPy lacks (bfloat16): it can be passed around (autocast's
+    `dtype=`) and compared; making a tensor of it is a clear TypeError."""
+
+    __slots__ = ("name",)
+    is_floating_point, is_complex, is_signed = True, False, True
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"dualnet.{self.name}"
+
+
+bfloat16 = UnsupportedDType("bfloat16")
+
+
 def as_dtype(dtype) -> DType:
     """Convert a DType, NumPy dtype, type or name ('float32', 'long', 'float') to a DType."""
     if isinstance(dtype, DType):
         return dtype
+    if isinstance(dtype, UnsupportedDType) or dtype == "bfloat16":
+        raise TypeError("bfloat16 is not supported: NumPy has no bfloat16 type (use float16 "
+                        "or float32)")
     found = _BY_NP.get(dtype) if isinstance(dtype, np.dtype) else None
     if found is not None:  # the hot path: Tensor.dtype on every promoted op
         return found

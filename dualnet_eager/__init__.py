@@ -23,7 +23,8 @@ from ._shapes import *  # noqa: F401,F403
 from ._mathx import *  # noqa: F401,F403
 from . import cuda  # noqa: F401
 from ._runtime import (are_deterministic_algorithms_enabled, finfo,  # noqa: F401
-                       get_deterministic_debug_mode, get_num_interop_threads, get_num_threads,
+                       get_deterministic_debug_mode, get_float32_matmul_precision,
+                       set_float32_matmul_precision, get_num_interop_threads, get_num_threads,
                        get_printoptions, get_rng_state, iinfo,
                        is_deterministic_algorithms_warn_only_enabled, seed,
                        set_deterministic_debug_mode, set_num_interop_threads, set_num_threads,
@@ -32,6 +33,7 @@ from ._runtime import (are_deterministic_algorithms_enabled, finfo,  # noqa: F40
 float32 = float = _dtypes.float32
 float64 = double = _dtypes.float64
 float16 = half = _dtypes.float16
+bfloat16 = _dtypes.bfloat16  # named for autocast(dtype=...); tensors of it are a TypeError
 int64 = long = _dtypes.int64
 int32 = int = _dtypes.int32
 int16 = short = _dtypes.int16

@@ -266,6 +266,22 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
     _DETERMINISTIC.update(mode=bool(mode), warn_only=bool(warn_only))
 
 
+_MATMUL_PRECISION = ["highest"]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Recorded only: float32 products run in float32 on NumPy's BLAS whatever is asked
+    ('highest', 'high' and 'medium' allow TF32 / bfloat16 on GPUs PyTorch supports)."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision {precision!r}: expected 'highest', 'high' or "
+                           "'medium'")
+    _MATMUL_PRECISION[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _MATMUL_PRECISION[0]
+
+
 def are_deterministic_algorithms_enabled() -> bool:
     return _DETERMINISTIC["mode"]
 

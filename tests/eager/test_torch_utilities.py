@@ -333,3 +333,20 @@ def test_backends_amp_hub():
     assert not torch.equal(model.weight.detach(), before) and scaler.get_scale() == 1.0
     with pytest.raises(NotImplementedError, match="no network"):
         torch.hub.load("pytorch/vision", "resnet18")
+
+
+def test_float32_matmul_precision_and_bfloat16_name():
+    """Scripts set these up front: the precision is recorded (NumPy's float32 GEMM is what
+    runs); torch.bfloat16 exists for autocast(dtype=...) but a tensor of it is a clear error."""
+    before = torch.get_float32_matmul_precision()
+    try:
+        torch.set_float32_matmul_precision("high")
+        assert torch.get_float32_matmul_precision() == "high"
+        with pytest.raises(RuntimeError, match="precision"):
+            torch.set_float32_matmul_precision("fast")
+    finally:
+        torch.set_float32_matmul_precision(before)
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        assert (torch.ones(2) * 2).dtype == torch.float32
+    with pytest.raises(TypeError, match="bfloat16"):
+        torch.zeros(2, dtype=torch.bfloat16)
