@@ -132,3 +132,48 @@ def test_pad_sequence():
     left = pad_sequence(seqs, batch_first=True, padding_side="left")
     assert left.numpy()[0, :, 0].tolist() == [0, 0, 1, 1]
     nn.LSTM(2, 2).flatten_parameters()
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_packed_sequences_match_running_each_sequence_alone(mode, enforce_sorted):
+    """A packed batch gives each sequence the outputs and final state it gets run alone
+    (both directions, two layers), and the gradient flows back to the padded input."""
+    from dualnet_eager.nn.utils.rnn import (pack_padded_sequence, pack_sequence,
+                                            pad_packed_sequence, unpack_sequence)
+    torch.manual_seed(0)
+    rnn = getattr(torch.nn, mode)(3, 4, num_layers=2, bidirectional=True)
+    lengths = [5, 4, 2] if enforce_sorted else [2, 5, 4]
+    seqs = [torch.randn(n, 3) for n in lengths]
+    padded = torch.nn.utils.rnn.pad_sequence(seqs).requires_grad_(True)
+    packed = pack_padded_sequence(padded, lengths, enforce_sorted=enforce_sorted)
+    assert packed.batch_sizes.tolist() == [3, 3, 2, 2, 1]
+    out, state = rnn(packed)
+    h_n = state[0] if mode == "LSTM" else state
+    out_padded, out_lengths = pad_packed_sequence(out)
+    assert out_lengths.tolist() == lengths and out_padded.shape == (5, 3, 8)
+    for i, s in enumerate(seqs):
+        alone, alone_state = rnn(s.unsqueeze(1))
+        alone_h = alone_state[0] if mode == "LSTM" else alone_state
+        n = lengths[i]
+        np.testing.assert_allclose(out_padded[:n, i].detach().numpy(),
+                                   alone[:, 0].detach().numpy(), rtol=1e-5, atol=1e-6)
+        assert np.all(out_padded[n:, i].detach().numpy() == 0)
+        np.testing.assert_allclose(h_n[:, i].detach().numpy(), alone_h[:, 0].detach().numpy(),
+                                   rtol=1e-5, atol=1e-6)
+    out_padded.sum().backward()
+    assert padded.grad.shape == padded.shape
+    for i, n in enumerate(lengths):
+        assert np.all(padded.grad[n:, i].numpy() == 0) and np.any(padded.grad[:n, i].numpy())
+    back = unpack_sequence(pack_sequence(seqs, enforce_sorted=False))
+    for a, b in zip(back, seqs):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_pack_padded_sequence_errors():
+    from dualnet_eager.nn.utils.rnn import pack_padded_sequence
+    x = torch.randn(4, 2, 3)
+    with pytest.raises(RuntimeError, match="sorted in decreasing order"):
+        pack_padded_sequence(x, [2, 4])
+    with pytest.raises(RuntimeError, match="greater than 0"):
+        pack_padded_sequence(x, [4, 0])

@@ -76,11 +76,13 @@ class RNNBase(Module):
         get = lambda kind: getattr(self, f"{kind}_l{layer}{suffix}", None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
-    def _run_direction(self, x, state, layer, direction):
-        """x (L, N, I) -> (outputs (L, N, H), final state); the math is dualnet.ops.rnn's."""
+    def _run_direction(self, x, state, layer, direction, masks=None):
+        """x (L, N, I) -> (outputs (L, N, H), final state); the math is dualnet.ops.rnn's.
+        masks (per step, (N, 1)): a packed batch's padded steps keep the state."""
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
         return _rnn.run_direction(self.mode, x, state, w_ih, w_hh, b_ih, b_hh,
-                                  reverse=direction == 1, what=type(self).__name__)
+                                  reverse=direction == 1, masks=masks,
+                                  what=type(self).__name__)
 
     def _initial_state(self, x, hx, batched):
         d = 2 if self.bidirectional else 1
@@ -96,12 +98,22 @@ class RNNBase(Module):
         return hx
 
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence, pad_packed_sequence
+
+        if isinstance(input, PackedSequence):  # padded in the original order + lengths
+            padded, lengths = pad_packed_sequence(input)
+            masks = _rnn.sequence_masks(lengths, padded.shape[0], padded.dtype.name)
+            output, state = self._forward(padded, hx, False, masks)
+            return _repack(output, input), state
+        return self._forward(input, hx, input.dim() == 3 and self.batch_first)
+
+    def _forward(self, input, hx, batch_first, masks=None):
         batched = input.dim() == 3
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
                              f"{input.dim()}D tensor instead")
         x = input if batched else input.unsqueeze(1)
-        if batched and self.batch_first:
+        if batch_first:
             x = x.transpose(0, 1)
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
@@ -114,13 +126,13 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 i = layer * num_directions + direction
                 s = (state0[0][i], state0[1][i]) if self.mode == "LSTM" else state0[i]
-                out, s = self._run_direction(x, s, layer, direction)
+                out, s = self._run_direction(x, s, layer, direction, masks)
                 outputs.append(out)
                 finals.append(s)
             x = outputs[0] if num_directions == 1 else apply("concat", *outputs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        output = x.transpose(0, 1) if batched and self.batch_first else x
+        output = x.transpose(0, 1) if batch_first else x
         if self.mode == "LSTM":
             h_n = stack([f[0] for f in finals], 0)
             c_n = stack([f[1] for f in finals], 0)
@@ -260,3 +272,15 @@ class GRUCell(RNNCellBase):
         h = self._zeros(input) if hx is None else hx
         return _rnn.gru_step(_rnn.project(input, self.weight_ih, self.bias_ih), h,
                              self.weight_hh, self.bias_hh)
+
+
+def _repack(output, like):
+    """The (T, B, H) output of a packed input, packed the way `like` is."""
+    from ..utils.rnn import PackedSequence
+
+    sizes = like.batch_sizes.tolist()
+    order = like.sorted_indices
+    steps = [apply("index_select", output[t], order[:b], axis=0) if order is not None
+             else output[t, :b] for t, b in enumerate(sizes)]
+    return PackedSequence(apply("concat", *steps, axis=0), like.batch_sizes, like.sorted_indices,
+                          like.unsorted_indices)
