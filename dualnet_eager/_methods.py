@@ -297,8 +297,21 @@ class TensorMethods(OperatorMixin):
     def logsumexp(self, dim, keepdim=False):
         return apply("logsumexp", self, axis=_dims(dim), keepdim=keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return C.norm(self, p=p, axis=_dims(dim), keepdim=keepdim)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """torch.norm: 'fro' (the 2-norm of the elements over `dim`), 'nuc' (the nuclear norm
+        of the matrices in two dims, the last two by default), or a vector p-norm."""
+        x = self if dtype is None else self.to(dtype)
+        if p == "nuc":
+            from dualnet.ops import matrix
+
+            axis = (-2, -1) if dim is None else tuple(_dims(dim))
+            return matrix.matrix_norm(x, "nuc", axis=axis, keepdim=keepdim)
+        if p == "fro" or p is None:
+            p = 2
+        elif isinstance(p, str):
+            raise RuntimeError(f"norm(): unsupported p={p!r} (expected a number, 'fro' or "
+                               "'nuc')")
+        return C.norm(x, p=p, axis=_dims(dim), keepdim=keepdim)
 
     def all(self, dim=None, keepdim=False):
         return apply("all", self, axis=dim, keepdim=keepdim)

@@ -208,8 +208,8 @@ def logsumexp(input, dim, keepdim=False):
     return input.logsumexp(dim, keepdim)
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
-    return input.norm(p, dim, keepdim)
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    return input.norm(p, dim, keepdim, dtype)
 
 
 def all(input, dim=None, keepdim=False):

@@ -272,3 +272,19 @@ def test_adjoints():
     np.testing.assert_array_equal(m.H.numpy(), m.numpy().T)
     with pytest.raises(RuntimeError, match="matrices"):
         x.H
+
+
+def test_norm_defaults_fro_nuc_and_p():
+    """Tensor.norm() / torch.norm default to 'fro' (it raised on the string), 'nuc' is the
+    nuclear norm, numbers are vector p-norms over `dim`."""
+    a = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    t = torch.tensor(a)
+    np.testing.assert_allclose(t.norm().item(), np.linalg.norm(a), rtol=1e-6)
+    np.testing.assert_allclose(torch.norm(t, dim=1).numpy(), np.linalg.norm(a, axis=1),
+                               rtol=1e-6)
+    np.testing.assert_allclose(torch.norm(t, p="nuc").item(), np.linalg.norm(a, "nuc"),
+                               rtol=1e-5)
+    np.testing.assert_allclose(t.norm(p=1, dim=0, keepdim=True).numpy(),
+                               np.abs(a).sum(0, keepdims=True), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="unsupported p"):
+        t.norm(p="max")
