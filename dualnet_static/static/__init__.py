@@ -16,3 +16,5 @@ from .io import (deserialize_persistables, deserialize_program, load,  # noqa: F
                  save, save_inference_model, save_to_file, serialize_persistables,
                  serialize_program, set_program_state)
 from ..passes import BuildStrategy  # noqa: F401,E402
+from . import nn  # noqa: F401,E402  (paddle.static.nn)
+from .extras import *  # noqa: F401,F403,E402  (accuracy, auc, Print, device_guard, ...)
