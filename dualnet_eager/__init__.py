@@ -52,8 +52,8 @@ def _lazy(name):
     return importlib.import_module(f"{__name__}.{name}")
 
 
-_LAZY_MODULES = ("nn", "optim", "utils", "linalg", "distributions", "func", "jit", "onnx", "testing",
-                 "backends", "hub", "amp")
+_LAZY_MODULES = ("nn", "optim", "utils", "linalg", "distributions", "func", "jit", "onnx",
+                 "testing", "backends", "hub", "amp")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "compile": "jit",
                "autocast": "amp", "is_autocast_enabled": "amp"}
 
