@@ -16,3 +16,4 @@ from . import special  # noqa: F401  (inverse trig, gamma family, bit ops; compo
 from . import distributions  # noqa: F401  (composites: torch.distributions / paddle.distribution)
 from . import spatial  # noqa: F401
 from . import ctc  # noqa: F401  (ctc_loss + its gradient kernel)
+from . import debug  # noqa: F401  (print, py_func: host side effects)

@@ -227,11 +227,19 @@ def _prefix(path_prefix) -> str:
     return os.path.abspath(path_prefix)
 
 
+def _program_of(fetch_vars):
+    """The program the fetched variables were built in (a program_guard's, which need not be
+    the default main program), or None."""
+    items = fetch_vars if isinstance(fetch_vars, (list, tuple)) else [fetch_vars]
+    block = getattr(items[0], "block", None) if items else None
+    return getattr(block, "program", None)
+
+
 def save_inference_model(path_prefix, feed_vars, fetch_vars, executor, **kwargs) -> None:
     """Write `path_prefix.json` (the inference program) and `path_prefix.safetensors` (its
     persistable values from the global scope), each atomically."""
     prefix = _prefix(path_prefix)
-    program = kwargs.get("program") or default_main_program()
+    program = kwargs.get("program") or _program_of(fetch_vars) or default_main_program()
     inference = normalize_program(program, feed_vars, fetch_vars)
     params = _params_bytes(inference, kwargs.get("scope") or global_scope())
     model = _program_bytes(inference)

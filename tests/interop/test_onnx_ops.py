@@ -55,6 +55,8 @@ NO_EXPORTER = {
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     # ctc.py: no ONNX operator for CTC (a training loss); the grad kernel never exports
     "ctc_loss", "ctc_loss_grad",
+    # debug.py: host side effects (printing, calling Python), nothing to export
+    "print", "py_func", "py_func_grad",
 }
 
 

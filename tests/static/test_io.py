@@ -102,6 +102,26 @@ def test_inference_model_uses_the_default_main_program(tmp_path):
     np.testing.assert_allclose(got, np.ones((2, 3)) @ wv, rtol=1e-6)
 
 
+def test_inference_model_of_a_guarded_program_outside_its_guard(tmp_path):
+    """Saved after the program_guard closed (default main is another program then): the
+    fetched variables say which program to save."""
+    main, startup = static.Program(), static.Program()
+    with static.program_guard(main, startup), unique_name.guard():
+        x = static.data("img", [None, 3], "float32")
+        w = static.create_parameter([3, 2], "float32", name="w")
+        out = paddle.matmul(x, w)
+    scope = static.Scope()
+    with static.scope_guard(scope):
+        exe = static.Executor()
+        exe.run(startup)
+        static.save_inference_model(str(tmp_path / "m"), [x], [out], exe)
+        wv = scope.find_var("w").get_tensor().numpy()
+    with static.scope_guard(static.Scope()):
+        program, feeds, fetches = static.load_inference_model(str(tmp_path / "m"), exe)
+        got = exe.run(program, feed={"img": np.ones((2, 3), "float32")}, fetch_list=fetches)[0]
+    np.testing.assert_allclose(got, np.ones((2, 3)) @ wv, rtol=1e-6)
+
+
 def test_save_inference_model_argument_errors(trained, tmp_path):
     main, exe, x, pred, loss, scope = trained
     with pytest.raises(ValueError, match="feed_vars"):
