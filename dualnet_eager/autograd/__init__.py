@@ -1,4 +1,5 @@
-"""torch.autograd: backward, grad, grad modes, anomaly detection."""
+"""torch.autograd: backward, grad, grad modes, anomaly detection, functional (jacobian,
+hessian, vjp, jvp, hvp, vhp), gradcheck / gradgradcheck."""
 from __future__ import annotations
 
 from .engine import AccumulateGrad, Node, run_backward  # noqa: F401
@@ -6,6 +7,8 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode,  # noqa: F4
                         is_anomaly_enabled, is_grad_enabled, no_grad, set_detect_anomaly,
                         set_grad_enabled)
 from .function import Function  # noqa: F401
+from . import functional  # noqa: F401,E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: F401,E402
 
 
 def _as_list(x):

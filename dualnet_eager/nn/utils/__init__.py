@@ -1,4 +1,7 @@
-"""torch.nn.utils: gradient clipping, parameter/vector conversion, rnn.pad_sequence."""
-from . import rnn  # noqa: F401
+"""torch.nn.utils: gradient clipping, parameter/vector conversion, rnn, parametrize,
+parametrizations, weight/spectral norm, prune, stateless."""
+from . import parametrizations, parametrize, prune, rnn, stateless  # noqa: F401
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_  # noqa: F401
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
