@@ -53,7 +53,8 @@ def _lazy(name):
 
 
 _LAZY_MODULES = ("nn", "optim", "utils", "linalg", "distributions", "func", "jit", "onnx",
-                 "testing", "backends", "hub", "amp")
+                 "testing", "backends", "hub", "amp", "distributed", "multiprocessing",
+                 "profiler", "special", "random")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "compile": "jit",
                "autocast": "amp", "is_autocast_enabled": "amp"}
 
