@@ -22,6 +22,9 @@ from ._search import *  # noqa: F401,F403
 from ._shapes import *  # noqa: F401,F403
 from ._mathx import *  # noqa: F401,F403
 from . import cuda  # noqa: F401
+# torch.random is this package's random.py; creation's star import binds the core dualnet.random
+# to that name, so bind the submodule explicitly (it may have been imported already)
+random = __import__("importlib").import_module(f"{__name__}.random")
 from ._runtime import (are_deterministic_algorithms_enabled, finfo,  # noqa: F401
                        get_deterministic_debug_mode, get_float32_matmul_precision,
                        set_float32_matmul_precision, get_num_interop_threads, get_num_threads,

@@ -392,3 +392,158 @@ def stanh(x, scale_a=0.67, scale_b=1.7159):
 
     return mul(tanh(mul(to_float(x), float(scale_a))), float(scale_b))
 
+
+
+# ---------------------------------------------------------------- normal-distribution and
+# Bessel composites (torch.special): the tails use series that need no cancellation.
+
+from .elementwise import erf, erfinv, less, minimum, sign  # noqa: E402
+
+_SQRT2 = math.sqrt(2.0)
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_MILLS_FROM = 4.0  # the continued fraction below is accurate to float64 from here on
+_MILLS_DEPTH = 48
+
+
+def _mills_ratio(t):
+    """Q(t) / phi(t) (upper normal tail over the density) for t >= _MILLS_FROM, by Laplace's
+    continued fraction 1 / (t + 1 / (t + 2 / (t + 3 / ...))), evaluated from the bottom."""
+    r = t
+    for k in range(_MILLS_DEPTH, 0, -1):
+        r = add(t, div(float(k), r))
+    return div(1.0, r)
+
+
+def _tail_split(x, edge: float):
+    """(x below edge, x clamped to <= edge, x clamped to >= edge): each branch of a `where`
+    sees only arguments it is accurate (and finite, for the gradient) on."""
+    return less(x, edge), minimum(x, edge), maximum(x, edge)
+
+
+def erfc(x):
+    """1 - erf(x), accurate in the upper tail (erfc(10) = 2.1e-45, not 0)."""
+    x = to_float(x)
+    edge = _MILLS_FROM / _SQRT2
+    low, x_lo, x_hi = _tail_split(x, edge)
+    z = mul(x_hi, _SQRT2)  # erfc(x) = 2 Q(x sqrt 2) = 2 phi(z) R(z)
+    tail = mul(exp(sub(mul(mul(z, z), -0.5), _LOG_SQRT_2PI)), mul(_mills_ratio(z), 2.0))
+    return where(low, sub(1.0, erf(x_lo)), tail)
+
+
+def erfcx(x):
+    """exp(x^2) erfc(x), finite for large x (-> 1 / (x sqrt(pi)))."""
+    x = to_float(x)
+    edge = _MILLS_FROM / _SQRT2
+    low, x_lo, x_hi = _tail_split(x, edge)
+    tail = mul(_mills_ratio(mul(x_hi, _SQRT2)), math.sqrt(2.0 / math.pi))
+    return where(low, mul(exp(mul(x_lo, x_lo)), sub(1.0, erf(x_lo))), tail)
+
+
+def ndtr(x):
+    """The standard normal CDF, accurate in the lower tail."""
+    return mul(erfc(mul(to_float(x), -1.0 / _SQRT2)), 0.5)
+
+
+def ndtri(p):
+    """The standard normal quantile (the inverse of ndtr): sqrt(2) erfinv(2p - 1)."""
+    return mul(erfinv(sub(mul(to_float(p), 2.0), 1.0)), _SQRT2)
+
+
+def log_ndtr(x):
+    """log(ndtr(x)) for every x: the continued fraction below -4, log1p(-Q) above 0."""
+    x = to_float(x)
+    low, x_lo, x_mid = _tail_split(x, -_MILLS_FROM)
+    t = neg(x_lo)
+    tail = sub(sub(log(_mills_ratio(t)), mul(mul(t, t), 0.5)), _LOG_SQRT_2PI)
+    upper = greater(x_mid, 0.0)
+    x_neg = minimum(x_mid, 0.0)
+    x_pos = maximum(x_mid, 0.0)
+    mid = where(upper, log1p(neg(ndtr(neg(x_pos)))), log(ndtr(x_neg)))
+    return where(low, tail, mid)
+
+
+def xlog1py(x, y):
+    """x * log1p(y), 0 where x == 0 (unless y is NaN)."""
+    x, y = _float_pair(x, y)
+    zero = equal(x, 0.0)
+    out = where(zero, 0.0, mul(x, log1p(where(zero, 0.0, y))))
+    return where(isnan(y), math.nan, out)
+
+
+def entr(x):
+    """-x log(x) for x > 0, 0 at 0, -inf for x < 0 (NaN stays NaN)."""
+    x = to_float(x)
+    pos = greater(x, 0.0)
+    safe = where(pos, x, 1.0)
+    out = where(pos, neg(mul(safe, log(safe))), where(equal(x, 0.0), 0.0, -math.inf))
+    return where(isnan(x), math.nan, out)
+
+
+def multigammaln(x, p: int):
+    """log of the multivariate gamma function of dimension p: sum_i lgamma(x - i/2) +
+    p (p - 1) / 4 log(pi) (x > (p - 1) / 2 everywhere)."""
+    x = to_float(x)
+    out = lgamma(x)
+    for i in range(1, int(p)):
+        out = add(out, lgamma(sub(x, 0.5 * i)))
+    return add(out, p * (p - 1) / 4.0 * _LOG_PI)
+
+
+_BESSEL_FROM = 15.0  # power series below, Hankel's asymptotic expansion above
+_BESSEL_SERIES_TERMS = 42
+_BESSEL_ASYMPTOTIC_TERMS = 12
+
+
+def _bessel_series(a, order: int):
+    """sum_k (a^2/4)^k / (k! (k + order)!) (times (a/2)^order / order!) for 0 <= a <= 15."""
+    q = mul(mul(a, a), 0.25)
+    term = mul(a, 0.5) if order == 1 else add(mul(q, 0.0), 1.0)
+    total = term
+    for k in range(1, _BESSEL_SERIES_TERMS):
+        term = mul(term, div(q, float(k * (k + order))))
+        total = add(total, term)
+    return total
+
+
+def _bessel_asymptotic(a, order: int):
+    """exp(-a) I_order(a) for a >= 15: (2 pi a)^-1/2 sum_k (-1)^k prod_j (mu - (2j-1)^2)
+    / (k! (8a)^k), mu = 4 order^2."""
+    mu = 4.0 * order * order
+    r = div(1.0, mul(a, 8.0))
+    coef, power, total = 1.0, r, add(mul(r, 0.0), 1.0)
+    for k in range(1, _BESSEL_ASYMPTOTIC_TERMS):
+        coef *= -(mu - (2 * k - 1) ** 2) / k
+        total = add(total, mul(power, coef))
+        power = mul(power, r)
+    return mul(total, rsqrt(mul(a, 2.0 * math.pi)))
+
+
+def _bessel_scaled(x, order: int):
+    """exp(-|x|) I_order(|x|) from the two regimes."""
+    a = abs(to_float(x))
+    low, a_lo, a_hi = _tail_split(a, _BESSEL_FROM)
+    series = mul(_bessel_series(a_lo, order), exp(neg(a_lo)))
+    return where(low, series, _bessel_asymptotic(a_hi, order))
+
+
+def i0e(x):
+    """exp(-|x|) I0(x), the exponentially scaled modified Bessel function of order 0."""
+    return _bessel_scaled(x, 0)
+
+
+def i0(x):
+    """I0(x), the modified Bessel function of the first kind of order 0."""
+    x = to_float(x)
+    return mul(_bessel_scaled(x, 0), exp(abs(x)))
+
+
+def i1e(x):
+    """exp(-|x|) I1(x) (odd in x)."""
+    x = to_float(x)
+    return mul(_bessel_scaled(x, 1), sign(x))
+
+
+def i1(x):
+    """I1(x), the modified Bessel function of the first kind of order 1 (odd in x)."""
+    x = to_float(x)
+    return mul(mul(_bessel_scaled(x, 1), sign(x)), exp(abs(x)))

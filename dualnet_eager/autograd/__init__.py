@@ -72,3 +72,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if not create_graph:
         result = [None if r is None else r.detach() for r in result]
     return tuple(result)
+
+
+def __getattr__(name):
+    # torch.autograd.profiler imports on first use (it is light, but rarely needed)
+    if name == "profiler":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.profiler")
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")

@@ -1,2 +1,4 @@
-"""torch.utils: `utils.data` (datasets and the DataLoader)."""
+"""torch.utils: `utils.data` (datasets and the DataLoader) and `utils.checkpoint`
+(activation checkpointing)."""
 from . import data  # noqa: F401
+from . import checkpoint  # noqa: F401
