@@ -55,6 +55,7 @@ from .tensor_methods.statx import *  # noqa: F401,F403
 from . import linalg  # noqa: F401  (paddle.linalg)
 from .variable import Variable as Tensor  # noqa: F401
 from ._runtime import finfo, flops, iinfo, set_printoptions  # noqa: F401  (_runtime.py)
+from ._flags import get_flags, set_flags  # noqa: F401  (paddle.get_flags / set_flags)
 
 __version__ = "2.6.0"
 
@@ -65,7 +66,8 @@ def seed(value: int):
 
 
 _LAZY = ("nn", "optimizer", "io", "jit", "metric", "vision", "amp", "device", "regularizer",
-         "inference", "distribution", "hapi", "callbacks")
+         "inference", "distribution", "hapi", "callbacks", "autograd", "distributed",
+         "version")
 
 
 def __getattr__(name):

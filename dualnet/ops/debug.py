@@ -6,7 +6,9 @@ Both are marked `random` (the flag that tells the Executor's constant folding an
 an op must run every time, never once at compile time): a print of a constant still prints at
 each run. Python functions are kept in a process-local table and named in attrs by their id
 (`register_py_func`), so attrs stay plain hashable data; a program holding a py_func op is
-therefore only runnable in the process that built it.
+therefore only runnable in the process that built it. With `traced=True` (paddle.autograd.PyLayer)
+the backward function is called by the vjp itself, on the values at hand (Variables), and
+returns gradients built from ops instead of running on arrays at run time.
 """
 from __future__ import annotations
 
@@ -139,16 +141,16 @@ def _py_func(func_id: int):
     return fn
 
 
-def _py_func_canon(*xs, func, out_specs, backward=0, skip=()):
+def _py_func_canon(*xs, func, out_specs, backward=0, skip=(), traced=False):
     specs = tuple((tuple(int(d) for d in shape), np.dtype(dtype).name)
                   for shape, dtype in out_specs)
     if not specs:
         raise ValueError("py_func needs at least one output")
     return {"func": int(func), "out_specs": specs, "backward": int(backward),
-            "skip": tuple(bool(s) for s in skip)}
+            "skip": tuple(bool(s) for s in skip), "traced": bool(traced)}
 
 
-def _py_func_infer(*xs, func, out_specs, backward, skip):
+def _py_func_infer(*xs, func, out_specs, backward, skip, traced=False):
     return tuple(Meta(shape, np.dtype(dtype)) for shape, dtype in out_specs)
 
 
@@ -170,7 +172,7 @@ def _as_output(xp, value, shape: tuple, dtype, k: int, what: str):
 
 @register("py_func", infer=_py_func_infer, canon=_py_func_canon, n_out=-1, random=True,
           saves=tuple(range(MAX_PY_FUNC_INPUTS)) + ("out",))
-def py_func(xp, *x, func, out_specs, backward, skip):
+def py_func(xp, *x, func, out_specs, backward, skip, traced=False):
     """outs = registered_function[func](*x) (NumPy arrays in and out), checked against the
     declared output shapes and cast to the declared dtypes."""
     res = _call(_py_func(func), [_to_numpy(a) for a in x], "py_func")
@@ -182,9 +184,14 @@ def py_func(xp, *x, func, out_specs, backward, skip):
 
 
 @py_func.defvjp
-def _py_func_vjp(g, *x, out, func, out_specs, backward, skip):
+def _py_func_vjp(g, *x, out, func, out_specs, backward, skip, traced=False):
+    """backward_func runs when the program runs (py_func_grad), on arrays; a `traced` one
+    (paddle.autograd.PyLayer) is called here, on the values at hand (Variables), and
+    returns the gradients as values built from ops - so they are differentiable too."""
     if not backward:
         return (None,) * len(x)
+    if traced:
+        return tuple(_py_func(backward)(g, x, out))
     from .shape import zeros_like  # noqa: PLC0415 (shape imports nothing from here)
 
     gs = tuple(zeros_like(o) if gi is None else gi for gi, o in zip(g, out))

@@ -16,6 +16,10 @@ _CLIP = ("ClipGradByGlobalNorm", "ClipGradByNorm", "ClipGradByValue")
 
 
 def __getattr__(name):
+    if name == "utils":  # paddle.nn.utils (nn/utils.py)
+        import importlib
+
+        return importlib.import_module(f"{__name__}.utils")
     if name in _CLIP or name == "clip":
         import importlib
 

@@ -1,6 +1,7 @@
 """`paddle.nn.initializer` (see initializer.py)."""
-from .initializer import (Assign, Constant, Initializer, KaimingNormal,  # noqa: F401
-                          KaimingUniform, Normal, TruncatedNormal, Uniform, XavierNormal,
+from .initializer import (Assign, Constant, Dirac, Initializer, KaimingNormal,  # noqa: F401
+                          KaimingUniform, Normal, Orthogonal, TruncatedNormal, Uniform,
+                          XavierNormal,
                           XavierUniform, calculate_gain, set_global_initializer)
 
 # Paddle 1.x / fluid spellings still found in model code.

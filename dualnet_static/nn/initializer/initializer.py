@@ -22,7 +22,8 @@ from ...framework import block_guard, default_startup_program
 
 __all__ = [
     "Initializer", "Constant", "Uniform", "Normal", "TruncatedNormal", "XavierUniform",
-    "XavierNormal", "KaimingUniform", "KaimingNormal", "Assign", "calculate_gain",
+    "XavierNormal", "KaimingUniform", "KaimingNormal", "Assign", "Orthogonal", "Dirac",
+    "calculate_gain",
     "set_global_initializer",
 ]
 
@@ -215,3 +216,55 @@ def set_global_initializer(weight_init, bias_init=None) -> None:
 
 def global_initializer(is_bias: bool):
     return _GLOBAL["bias" if is_bias else "weight"]
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times `gain`: the weight as [shape[0], prod(rest)] has
+    orthonormal rows or columns (QR of a Gaussian sample, signs fixed by R's diagonal),
+    drawn when the startup program runs."""
+
+    def __init__(self, gain: float = 1.0, name=None):
+        self.gain = float(gain)
+
+    def _value(self, var):
+        from dualnet.ops.statistics import diagonal
+
+        shape = _shape(var)
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: the parameter must be at least 2-D, got shape "
+                             f"{list(shape)}")
+        rows, cols = shape[0], math.prod(shape[1:])
+        big, small = max(rows, cols), min(rows, cols)
+        flat = apply("gaussian_random", shape=(big, small), mean=0.0, std=1.0,
+                     dtype=_dtype(var))
+        q, r = apply("qr", flat, mode="reduced")
+        q = apply("mul", q, apply("sign", diagonal(r, 0, -2, -1)))
+        if rows < cols:
+            q = apply("transpose", q, perm=(1, 0))
+        return apply("mul", apply("reshape", q, shape=shape), self.gain)
+
+
+class Dirac(Initializer):
+    """Identity-preserving convolution filters [out, in, k...]: in each of `groups` groups,
+    filter i has a 1 at input channel i's kernel centre (for i < min(out/groups, in))."""
+
+    def __init__(self, groups: int = 1, name=None):
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"Dirac: groups must be a positive int, got {groups!r}")
+        self.groups = groups
+
+    def _value(self, var):
+        shape = _shape(var)
+        if len(shape) not in (3, 4, 5):
+            raise ValueError(f"Dirac: only 3-D, 4-D and 5-D (convolution) parameters are "
+                             f"supported, got shape {list(shape)}")
+        if shape[0] % self.groups:
+            raise ValueError(f"Dirac: out channels {shape[0]} are not divisible by groups "
+                             f"{self.groups}")
+        value = np.zeros(shape, var._dtype)
+        per_group = shape[0] // self.groups
+        centre = tuple(k // 2 for k in shape[2:])
+        for g in range(self.groups):
+            for i in range(min(per_group, shape[1])):
+                value[(g * per_group + i, i) + centre] = 1
+        return Assign(value)._value(var)
