@@ -17,7 +17,9 @@ from dualnet import dtypes
 from dualnet import random as _random
 from dualnet.ops import apply
 from dualnet.ops import composite as C
+from dualnet.ops import matrix as _M
 from dualnet.ops import special as S
+from dualnet.ops import statistics as _S
 
 __all__ = [
     "addmm", "addmv", "addbmm", "baddbmm", "addcmul", "addcdiv", "outer", "ger", "kron",
@@ -202,10 +204,7 @@ def cholesky(input, upper=False):
 
 def cholesky_solve(input, input2, upper=False):
     """X with A X = B, A = L L^T (or U^T U when upper), from B = input and the factor input2."""
-    lin = _linalg()
-    factor = lin._check("cholesky_solve", input2)
-    lower = lin.mT(factor) if upper else factor
-    return lin.solve(lin.mT(lower), lin.solve(lower, input))
+    return _M.cholesky_solve(input, _linalg()._check("cholesky_solve", input2), upper)
 
 
 _qr_result = namedtuple("qr", ["Q", "R"])
@@ -464,17 +463,14 @@ def _dim(dim):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    x = _t(input)
-    if x._data.dtype.kind in "fc":
-        x = apply("where", x.isnan(), 0.0, x)
-    return x.sum(_dim(dim), keepdim, dtype=dtype)
+    x = _t(input) if dtype is None else _t(input).to(dtype)
+    return _S.nansum(x, _dim(dim), keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input) if dtype is None else _t(input).to(dtype)
     _need_float("nanmean", x)
-    count = (~x.isnan()).to(x.dtype).sum(_dim(dim), keepdim)
-    return nansum(x, dim, keepdim) / count
+    return _S.nanmean(x, _dim(dim), keepdim)
 
 
 def _correction(unbiased, correction):
@@ -508,9 +504,6 @@ def aminmax(input, *, dim=None, keepdim=False):
                    x.amax(dim, keepdim) if dim is not None else apply("max", x, keepdim=keepdim))
 
 
-_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
-
-
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile("quantile", input, q, dim, keepdim, interpolation, ignore_nan=False)
 
@@ -520,117 +513,61 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
 
 
 def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
-    """Sort along dim (NaN last), then gather the two neighbours of rank q (n - 1) per slice
-    (n = the count of non-NaN values for nanquantile) and interpolate; the weight is constant,
-    so the gradient flows through the gathered values."""
+    """torch's checks and q conventions (a number, a 0-d or a 1-D tensor), then the shared
+    quantile composite (dualnet/ops/statistics.py)."""
     x = _t(input)
     _need_float(name, x)
-    if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"{name}() interpolation must be one of {_INTERPOLATIONS}. Got "
+    if interpolation not in _S.INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of {_S.INTERPOLATIONS}. Got "
                            f"'{interpolation}'")
-    scalar_q = not isinstance(q, _Tensor())
-    qt = x.new_full((), float(q)) if scalar_q else q
-    if not scalar_q and qt._data.dtype != x._data.dtype:
-        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
-    if qt.ndim > 1:
-        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor, got shape "
-                           f"{list(qt.shape)}")
-    qv = qt._data
-    if bool(((qv < 0) | (qv > 1)).any()):
+    if isinstance(q, _Tensor()):
+        if q._data.dtype != x._data.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        if q.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor, got shape "
+                               f"{list(q.shape)}")
+        qs = tuple(q.tolist()) if q.ndim == 1 else float(q.item())
+    else:
+        qs = float(q)
+    if not all(0.0 <= v <= 1.0 for v in (qs if isinstance(qs, tuple) else (qs,))):
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     if x.numel() == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
-    if dim is None:
-        xs, axis = x.reshape(-1), 0
-    else:
-        axis = dim % max(x.ndim, 1)
-        xs = x if x.ndim else x.reshape(1)
-    order = apply("argsort", xs, axis=axis)
-    values = apply("gather", xs, order, axis=axis)  # NaN sorts last
-    nan = xs.isnan()
-    n = xs.shape[axis]
-    count = (~nan).to(x.dtype).sum(axis, keepdim=True) if ignore_nan else \
-        x.new_full((1,) * xs.ndim, float(n))
-    qs = qt.reshape((-1,) + (1,) * xs.ndim)  # [Q, 1, ..., 1]
-    rank = qs * (count - 1.0).clamp(min=0.0)  # [Q, ..., 1 at axis, ...]
-    lo_r, hi_r = rank.floor(), apply("ceil", rank)
-    if interpolation == "lower":
-        hi_r = lo_r
-    elif interpolation == "higher":
-        lo_r = hi_r
-    elif interpolation == "nearest":
-        lo_r = hi_r = rank.round()
-    weight = (rank - lo_r) if interpolation == "linear" else \
-        rank.new_full(tuple(rank.shape), 0.5 if interpolation == "midpoint" else 0.0)
-    vq = values.unsqueeze(0).expand(qs.shape[0], *values.shape)
-    shape = list(vq.shape)
-    shape[axis + 1] = 1
-    lo = apply("gather", vq, lo_r.long().expand(*shape), axis=axis + 1)
-    hi = apply("gather", vq, hi_r.long().expand(*shape), axis=axis + 1)
-    out = lo + (hi - lo) * weight.detach()
-    bad = (count == 0) if ignore_nan else nan.any(axis, keepdim=True)
-    out = apply("where", bad.unsqueeze(0), float("nan"), out)
-    if dim is None:
-        out = out.reshape((qs.shape[0],) + ((1,) * x.ndim if keepdim else ()))
-    elif not keepdim:
-        out = out.squeeze(axis + 1)
-    return out.squeeze(0) if scalar_q or qt.ndim == 0 else out
+    return _S.quantile(x, qs, dim, keepdim, interpolation, ignore_nan)
 
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
-    """Covariance of the rows (variables) of input [vars, obs] (or one variable [obs])."""
+    """Covariance of the rows (variables) of input [vars, obs] (or one variable [obs]): torch's
+    checks, then the shared composite (dualnet/ops/statistics.py)."""
     x = _t(input)
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {x.ndim} dimensions")
-    one = x.ndim < 2
-    x = _float(x.reshape(1, -1) if one else x)
-    n = x.shape[1]
-    w = None
-    if fweights is not None:
-        fw = _t(fweights)
-        if fw._data.dtype.kind not in "iu":
-            raise RuntimeError("cov(): expected fweights to have integral dtype but got "
-                               f"fweights with {fw.dtype.name} dtype")
-        w = fw.to(x.dtype)
-    if aweights is not None:
-        aw = _t(aweights)
-        if aw._data.dtype.kind not in "fc":
-            raise RuntimeError("cov(): expected aweights to have floating point dtype but got "
-                               f"aweights with {aw.dtype.name} dtype")
-        w = aw.to(x.dtype) if w is None else w * aw.to(x.dtype)
-    for name, wt in (("fweights", fweights), ("aweights", aweights)):
-        if wt is not None and (_t(wt).ndim != 1 or _t(wt).shape[0] != n):
+    x = _float(x)
+    n = x.shape[-1]
+    weights = []
+    for name, wt, kinds, what in (("fweights", fweights, "iu", "integral"),
+                                  ("aweights", aweights, "fc", "floating point")):
+        if wt is None:
+            weights.append(None)
+            continue
+        wt = _t(wt)
+        if wt._data.dtype.kind not in kinds:
+            raise RuntimeError(f"cov(): expected {name} to have {what} dtype but got {name} "
+                               f"with {wt.dtype.name} dtype")
+        if wt.ndim != 1 or wt.shape[0] != n:
             raise RuntimeError(f"cov(): expected {name} to have one dimension of size {n} "
-                               f"(the number of observations), got shape {list(_t(wt).shape)}")
-    if w is None:
-        avg, w_sum = x.mean(1), float(n)
-        norm = w_sum - correction
-    else:
-        w_sum = w.sum()
-        avg = (x * w).sum(1) / w_sum
-        norm = w_sum - (correction if aweights is None else
-                        correction * (w * _t(aweights).to(x.dtype)).sum() / w_sum)
-    norm = apply("maximum", _t(norm, x), 0.0) if isinstance(norm, _Tensor()) else max(norm, 0.0)
-    xm = x - avg.unsqueeze(1)
-    xw = xm if w is None else xm * w
-    c = apply("matmul", xw, xm, transpose_y=True) / norm
-    return c.reshape(()) if one else c
+                               f"(the number of observations), got shape {list(wt.shape)}")
+        weights.append(wt)
+    return _S.cov(x, correction, *weights)
 
 
 def corrcoef(input):
-    c = cov(input)
-    if c.ndim == 0:
-        return c / c
-    d = (c * _eye(c.shape[0], c)).sum(1)
-    std = d.sqrt()
-    return (c / std.unsqueeze(1) / std.unsqueeze(0)).clamp(-1.0, 1.0)
-
-
-def _eye(n, like):
-    from .creation import eye
-
-    return eye(n, dtype=like.dtype, device=like.device)
+    x = _t(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but got "
+                           f"an input with {x.ndim} dimensions")
+    return _S.corrcoef(_float(x))
 
 
 # ---------------------------------------------------------------- creation and randomness
