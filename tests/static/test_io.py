@@ -84,38 +84,28 @@ def test_inference_program_is_pruned_readable_json(trained, tmp_path):
     assert sorted(load_file(prefix + ".safetensors")) == ["fc_0.b_0", "fc_0.w_0", "fc_1.w_0"]
 
 
-def test_inference_model_uses_the_default_main_program(tmp_path):
+@pytest.mark.parametrize("inside_guard", [True, False])
+def test_inference_model_without_a_program_argument(tmp_path, inside_guard):
+    """Saved inside the program_guard (the default main program) or after it closed (another
+    program is the default then: the fetched variables say which program to save)."""
     main, startup = static.Program(), static.Program()
-    with static.program_guard(main, startup), unique_name.guard():
-        x = static.data("img", [None, 3], "float32")
-        w = static.create_parameter([3, 2], "float32", name="w")
-        out = paddle.matmul(x, w)
-        scope = static.Scope()
+    scope = static.Scope()
+    exe = static.Executor()
+
+    def save():
         with static.scope_guard(scope):
-            exe = static.Executor()
             exe.run(startup)
             static.save_inference_model(str(tmp_path / "m"), [x], [out], exe)
-            wv = scope.find_var("w").get_tensor().numpy()
-    with static.scope_guard(static.Scope()):
-        program, feeds, fetches = static.load_inference_model(str(tmp_path / "m"), exe)
-        got = exe.run(program, feed={"img": np.ones((2, 3), "float32")}, fetch_list=fetches)[0]
-    np.testing.assert_allclose(got, np.ones((2, 3)) @ wv, rtol=1e-6)
+            return scope.find_var("w").get_tensor().numpy()
 
-
-def test_inference_model_of_a_guarded_program_outside_its_guard(tmp_path):
-    """Saved after the program_guard closed (default main is another program then): the
-    fetched variables say which program to save."""
-    main, startup = static.Program(), static.Program()
     with static.program_guard(main, startup), unique_name.guard():
         x = static.data("img", [None, 3], "float32")
         w = static.create_parameter([3, 2], "float32", name="w")
         out = paddle.matmul(x, w)
-    scope = static.Scope()
-    with static.scope_guard(scope):
-        exe = static.Executor()
-        exe.run(startup)
-        static.save_inference_model(str(tmp_path / "m"), [x], [out], exe)
-        wv = scope.find_var("w").get_tensor().numpy()
+        if inside_guard:
+            wv = save()
+    if not inside_guard:
+        wv = save()
     with static.scope_guard(static.Scope()):
         program, feeds, fetches = static.load_inference_model(str(tmp_path / "m"), exe)
         got = exe.run(program, feed={"img": np.ones((2, 3), "float32")}, fetch_list=fetches)[0]
