@@ -5,14 +5,18 @@ from __future__ import annotations
 from ..tensor import Tensor
 from .optimizer import Optimizer, array_module, check_nonneg, run_update
 
-__all__ = ["UpdateRuleOptimizer", "check_betas", "check_nonneg", "full_like"]
+__all__ = ["UpdateRuleOptimizer", "check_adam_options", "check_nonneg", "full_like"]
 
 
-def check_betas(betas) -> None:
+def check_adam_options(lr, betas, eps, weight_decay) -> None:
+    """PyTorch's checks of the Adam family's options (Adam, AdamW, Adamax, NAdam, RAdam)."""
+    check_nonneg("lr", lr, "learning rate")
+    check_nonneg("eps", eps, "epsilon value")
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    check_nonneg("weight_decay", weight_decay)
 
 
 def full_like(data, value: float, shape=None):

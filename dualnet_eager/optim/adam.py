@@ -5,20 +5,11 @@ from __future__ import annotations
 from dualnet.ops import registry
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_nonneg, run_update, zeros_like
+from ._rules import check_adam_options
+from .optimizer import Optimizer, run_update, zeros_like
 
 _ADAM = registry.get("adam_update")
 _ADAMW = registry.get("adamw_update")
-
-
-def check_adam_options(lr, betas, eps, weight_decay) -> None:
-    check_nonneg("lr", lr, "learning rate")
-    check_nonneg("eps", eps, "epsilon value")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    check_nonneg("weight_decay", weight_decay)
 
 
 class Adam(Optimizer):

@@ -3,15 +3,8 @@ from __future__ import annotations
 
 from dualnet.ops import registry
 
-from ._rules import UpdateRuleOptimizer, check_betas, check_nonneg
+from ._rules import UpdateRuleOptimizer, check_adam_options
 from .optimizer import zeros_like
-
-
-def _check(lr, betas, eps, weight_decay) -> None:
-    check_nonneg("lr", lr, "learning rate")
-    check_nonneg("eps", eps, "epsilon value")
-    check_betas(betas)
-    check_nonneg("weight_decay", weight_decay)
 
 
 class Adamax(UpdateRuleOptimizer):
@@ -22,14 +15,14 @@ class Adamax(UpdateRuleOptimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check(lr, betas, eps, weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict) -> None:
-        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
+        check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
 
     def _init_state(self, st, data, group) -> None:
         st["step"] = self._wrap(self._zero_step(data))

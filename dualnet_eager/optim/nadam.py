@@ -3,15 +3,12 @@ from __future__ import annotations
 
 from dualnet.ops import registry
 
-from ._rules import UpdateRuleOptimizer, check_betas, check_nonneg, full_like
+from ._rules import UpdateRuleOptimizer, check_adam_options, check_nonneg, full_like
 from .optimizer import zeros_like
 
 
 def _check(lr, betas, eps, weight_decay, momentum_decay) -> None:
-    check_nonneg("lr", lr, "learning rate")
-    check_nonneg("eps", eps, "epsilon value")
-    check_betas(betas)
-    check_nonneg("weight_decay", weight_decay)
+    check_adam_options(lr, betas, eps, weight_decay)
     check_nonneg("momentum_decay", momentum_decay)
 
 

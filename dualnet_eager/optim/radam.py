@@ -3,15 +3,8 @@ from __future__ import annotations
 
 from dualnet.ops import registry
 
-from ._rules import UpdateRuleOptimizer, check_betas, check_nonneg
+from ._rules import UpdateRuleOptimizer, check_adam_options
 from .optimizer import zeros_like
-
-
-def _check(lr, betas, eps, weight_decay) -> None:
-    check_nonneg("lr", lr, "learning rate")
-    check_nonneg("eps", eps, "epsilon value")
-    check_betas(betas)
-    check_nonneg("weight_decay", weight_decay)
 
 
 class RAdam(UpdateRuleOptimizer):
@@ -23,14 +16,14 @@ class RAdam(UpdateRuleOptimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check(lr, betas, eps, weight_decay)
+        check_adam_options(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict) -> None:
-        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
+        check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
 
     def _init_state(self, st, data, group) -> None:
         st["step"] = self._wrap(self._zero_step(data))
