@@ -25,6 +25,16 @@ def _float(name: str, value) -> float:
     return float(value)
 
 
+def _check_moments(beta1, beta2, epsilon) -> None:
+    """Paddle's checks (and messages) of Adam's and Adamax's beta1, beta2 and epsilon."""
+    if not 0 <= _float("beta1", beta1) < 1:
+        raise ValueError("Invaild value of beta1, expect beta1 in [0,1).")
+    if not 0 <= _float("beta2", beta2) < 1:
+        raise ValueError("Invaild value of beta2, expect beta2 in [0,1).")
+    if not 0 <= _float("epsilon", epsilon):
+        raise ValueError("Invaild value of epsilon, expect epsilon >= 0.")
+
+
 class Adam(Optimizer):
     """Adam with L2 weight decay (a float weight_decay means L2Decay, added to the grad)."""
 
@@ -33,12 +43,7 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08,
                  parameters=None, weight_decay=None, grad_clip=None, lazy_mode=False,
                  multi_precision=False, use_multi_tensor=False, amsgrad=False, name=None):
-        if not 0 <= _float("beta1", beta1) < 1:
-            raise ValueError("Invaild value of beta1, expect beta1 in [0,1).")
-        if not 0 <= _float("beta2", beta2) < 1:
-            raise ValueError("Invaild value of beta2, expect beta2 in [0,1).")
-        if not 0 <= _float("epsilon", epsilon):
-            raise ValueError("Invaild value of epsilon, expect epsilon >= 0.")
+        _check_moments(beta1, beta2, epsilon)
         super().__init__(learning_rate, parameters, weight_decay, grad_clip, name)
         self._beta1, self._beta2, self._epsilon = float(beta1), float(beta2), float(epsilon)
         self._lazy_mode = lazy_mode

@@ -12,7 +12,7 @@ import numpy as np
 
 from dualnet.ops import apply
 
-from .adam import _float
+from .adam import _check_moments
 from .optimizer import Optimizer
 
 __all__ = ["Adamax"]
@@ -23,12 +23,7 @@ class Adamax(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  parameters=None, weight_decay=None, grad_clip=None, name=None):
-        if not 0 <= _float("beta1", beta1) < 1:
-            raise ValueError("Invaild value of beta1, expect beta1 in [0,1).")
-        if not 0 <= _float("beta2", beta2) < 1:
-            raise ValueError("Invaild value of beta2, expect beta2 in [0,1).")
-        if not 0 <= _float("epsilon", epsilon):
-            raise ValueError("Invaild value of epsilon, expect epsilon >= 0.")
+        _check_moments(beta1, beta2, epsilon)
         super().__init__(learning_rate, parameters, weight_decay, grad_clip, name)
         self._beta1, self._beta2, self._epsilon = float(beta1), float(beta2), float(epsilon)
         self._default_dict.update(beta1=self._beta1, beta2=self._beta2, epsilon=self._epsilon)
