@@ -99,13 +99,8 @@ class Tensor(TensorMethods, SearchMethods, ShapeMethods, MathMethods):
         return self._node
 
     def _grad_edge(self):
-        if self._node is not None:
-            return (self._node, self._out_idx)
-        if self._requires_grad:
-            if self._accum is None:
-                self._accum = AccumulateGrad(self)
-            return (self._accum, 0)
-        return None
+        """(node, output index) a gradient of this tensor flows to, or None."""
+        return _edge(self)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (PyTorch semantics)."""
@@ -525,8 +520,7 @@ def _record(op, args, attrs, out):
     mask = op.saved_mask(len(args))
     saved = tuple([a if keep else None for a, keep in zip(args, mask)]) if True in mask else \
         _NONES[len(args)] if len(args) < len(_NONES) else (None,) * len(args)
-    edges = tuple([_edge(a) if type(a) is Tensor else
-                   a._grad_edge() if isinstance(a, Tensor) else None for a in args])
+    edges = tuple([_edge(a) if isinstance(a, Tensor) else None for a in args])
     if op.n_out == 1:
         outs = (out,)
         node = Node(op, attrs, saved, edges, (out.shape,))
@@ -549,7 +543,8 @@ _NONES = tuple((None,) * n for n in range(8))  # `saved` of an op that keeps no 
 
 
 def _edge(t: Tensor):
-    """Tensor._grad_edge for a plain Tensor, without the method call (per recorded input)."""
+    """Tensor._grad_edge, called directly per recorded input (no method lookup): the node
+    that made t, its leaf's AccumulateGrad (made on first use), or None."""
     node = t._node
     if node is not None:
         return (node, t._out_idx)
