@@ -49,83 +49,12 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     return to_channel_last(y) if last else y
 
 
-def _pair(v, what: str) -> tuple:
-    v = (int(v),) * 2 if isinstance(v, int) else tuple(int(a) for a in v)
-    if len(v) != 2:
-        raise ValueError(f"conv2d_transpose: {what} must be an int or 2 ints, got {list(v)}")
-    return v
-
-
-def _transpose_pads(padding, last: bool) -> tuple:
-    """Paddle's padding forms -> (top, bottom, left, right)."""
-    if isinstance(padding, str):
-        if padding.upper() == "VALID":
-            return (0, 0, 0, 0)
-        raise NotImplementedError(f"conv2d_transpose: padding={padding!r} is not supported "
-                                  "(use 'VALID' or numbers)")
-    flat = _spatial_padding(padding, last, 2)
-    flat = [int(flat)] * 2 if isinstance(flat, int) else [int(p) for p in flat]
-    if len(flat) == 2:
-        return (flat[0], flat[0], flat[1], flat[1])
-    if len(flat) != 4:
-        raise ValueError(f"conv2d_transpose: padding must be an int, 2 or 4 ints, got {padding}")
-    return tuple(flat)
-
-
-def conv2d_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1, output_size=None, data_format="NCHW", name=None):
-    """The adjoint of conv2d: filters [in, out/groups, kh, kw]. output_size (ints) picks the
-    output size among the valid ones, [default, default + stride); it excludes
-    output_padding."""
-    last = channel_last(data_format, "conv2d_transpose")
-    if x.ndim != 4:
-        raise ValueError(f"conv2d_transpose expects a 4-D input ({data_format}), got shape "
-                         f"{x.shape}")
-    if last:
-        x = to_channel_first(x)
-    pads = _transpose_pads(padding, last)
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    if output_size is not None:
-        if output_padding not in (0, [0, 0], (0, 0)):
-            raise ValueError("conv2d_transpose: output_padding and output_size cannot both "
-                             "be given")
-        output_padding = _output_padding(x, weight, stride, pads, dilation,
-                                         _pair(output_size, "output_size"))
-    y = apply("conv_transpose2d", x, weight, stride=stride, padding=pads,
-              output_padding=_pair(output_padding, "output_padding"), dilation=dilation,
-              groups=groups)
-    y = _bias(y, bias)
-    return to_channel_last(y) if last else y
-
-
-def _output_padding(x, weight, stride, pads, dilation, output_size) -> tuple:
-    out = []
-    for i, (size, k, s, d) in enumerate(zip(x.shape[2:], weight.shape[2:], stride, dilation)):
-        if size < 0:
-            raise ValueError("conv2d_transpose: output_size needs known spatial input dims, "
-                             f"got shape {x.shape}")
-        base = (size - 1) * s - pads[2 * i] - pads[2 * i + 1] + d * (k - 1) + 1
-        extra = output_size[i] - base
-        if not 0 <= extra < s:
-            raise ValueError(f"conv2d_transpose: output_size {list(output_size)} is not "
-                             f"reachable: dim {i} must be in [{base}, {base + s})")
-        out.append(extra)
-    return tuple(out)
-
-
 # ---------------------------------------------------------------- 3-D
 
 def _check_3d_format(data_format, what) -> None:
     if data_format not in ("NCDHW", "NDHWC"):
         raise ValueError(f"{what}: data_format must be 'NCDHW' or 'NDHWC', got "
                          f"{data_format!r}")
-
-
-def _triple(v, what: str) -> tuple:
-    v = (int(v),) * 3 if isinstance(v, int) else tuple(int(a) for a in v)
-    if len(v) != 3:
-        raise ValueError(f"conv3d_transpose: {what} must be an int or 3 ints, got {list(v)}")
-    return v
 
 
 def conv3d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
@@ -144,19 +73,15 @@ def conv3d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     return to_channel_last(y) if last else y
 
 
-def _transpose_pads3(padding, last: bool) -> tuple:
-    if isinstance(padding, str):
-        if padding.upper() == "VALID":
-            return (0,) * 6
-        raise NotImplementedError(f"conv3d_transpose: padding={padding!r} is not supported "
-                                  "(use 'VALID' or numbers)")
-    flat = _spatial_padding(padding, last, 3)
-    flat = [int(flat)] * 3 if isinstance(flat, int) else [int(p) for p in flat]
-    if len(flat) == 3:
-        return tuple(v for p in flat for v in (p, p))
-    if len(flat) != 6:
-        raise ValueError(f"conv3d_transpose: padding must be an int, 3 or 6 ints, got {padding}")
-    return tuple(flat)
+# ---------------------------------------------------------------- transposed, 2-D and 3-D
+
+def conv2d_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1, output_size=None, data_format="NCHW", name=None):
+    """The adjoint of conv2d: filters [in, out/groups, kh, kw]. output_size (ints) picks the
+    output size among the valid ones, [default, default + stride); it excludes
+    output_padding."""
+    return _conv_transpose(2, x, weight, bias, stride, padding, output_padding, groups,
+                           dilation, output_size, data_format)
 
 
 def conv3d_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -164,22 +89,66 @@ def conv3d_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0
     """The adjoint of conv3d: filters [in, out/groups, kd, kh, kw]; output_size (ints) picks
     the output size among the valid ones and excludes output_padding."""
     _check_3d_format(data_format, "conv3d_transpose")
-    last = channel_last(data_format, "conv3d_transpose")
-    if x.ndim != 5:
-        raise ValueError(f"conv3d_transpose expects a 5-D input ({data_format}), got shape "
+    return _conv_transpose(3, x, weight, bias, stride, padding, output_padding, groups,
+                           dilation, output_size, data_format)
+
+
+def _conv_transpose(n, x, weight, bias, stride, padding, output_padding, groups, dilation,
+                    output_size, data_format):
+    what = f"conv{n}d_transpose"
+    last = channel_last(data_format, what)
+    if x.ndim != n + 2:
+        raise ValueError(f"{what} expects a {n + 2}-D input ({data_format}), got shape "
                          f"{x.shape}")
     if last:
         x = to_channel_first(x)
-    pads = _transpose_pads3(padding, last)
-    stride, dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
+    pads = _transpose_pads(what, n, padding, last)
+    stride, dilation = _ints(what, n, stride, "stride"), _ints(what, n, dilation, "dilation")
     if output_size is not None:
-        if output_padding not in (0, [0, 0, 0], (0, 0, 0)):
-            raise ValueError("conv3d_transpose: output_padding and output_size cannot both "
-                             "be given")
-        output_padding = _output_padding(x, weight, stride, pads, dilation,
-                                         _triple(output_size, "output_size"))
-    y = apply("conv_transpose3d", x, weight, stride=stride, padding=pads,
-              output_padding=_triple(output_padding, "output_padding"), dilation=dilation,
-              groups=groups)
+        if any(_ints(what, n, output_padding, "output_padding")):
+            raise ValueError(f"{what}: output_padding and output_size cannot both be given")
+        output_padding = _output_padding(what, x, weight, stride, pads, dilation,
+                                         _ints(what, n, output_size, "output_size"))
+    y = apply(f"conv_transpose{n}d", x, weight, stride=stride, padding=pads,
+              output_padding=_ints(what, n, output_padding, "output_padding"),
+              dilation=dilation, groups=groups)
     y = _bias(y, bias)
     return to_channel_last(y) if last else y
+
+
+def _ints(what: str, n: int, v, name: str) -> tuple:
+    v = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
+    if len(v) != n:
+        raise ValueError(f"{what}: {name} must be an int or {n} ints, got {list(v)}")
+    return v
+
+
+def _transpose_pads(what: str, n: int, padding, last: bool) -> tuple:
+    """Paddle's padding forms -> (before, after) per spatial dim, flattened."""
+    if isinstance(padding, str):
+        if padding.upper() == "VALID":
+            return (0,) * (2 * n)
+        raise NotImplementedError(f"{what}: padding={padding!r} is not supported (use "
+                                  "'VALID' or numbers)")
+    flat = _spatial_padding(padding, last, n)
+    flat = [int(flat)] * n if isinstance(flat, int) else [int(p) for p in flat]
+    if len(flat) == n:
+        return tuple(v for p in flat for v in (p, p))
+    if len(flat) != 2 * n:
+        raise ValueError(f"{what}: padding must be an int, {n} or {2 * n} ints, got {padding}")
+    return tuple(flat)
+
+
+def _output_padding(what: str, x, weight, stride, pads, dilation, output_size) -> tuple:
+    out = []
+    for i, (size, k, s, d) in enumerate(zip(x.shape[2:], weight.shape[2:], stride, dilation)):
+        if size < 0:
+            raise ValueError(f"{what}: output_size needs known spatial input dims, got shape "
+                             f"{x.shape}")
+        base = (size - 1) * s - pads[2 * i] - pads[2 * i + 1] + d * (k - 1) + 1
+        extra = output_size[i] - base
+        if not 0 <= extra < s:
+            raise ValueError(f"{what}: output_size {list(output_size)} is not reachable: dim "
+                             f"{i} must be in [{base}, {base + s})")
+        out.append(extra)
+    return tuple(out)
