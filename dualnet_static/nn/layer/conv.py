@@ -110,14 +110,16 @@ class Conv1D(_ConvNd):
                         data_format=self._data_format)
 
 
-class Conv2DTranspose(Layer):
-    """The adjoint of Conv2D: filters [in_channels, out_channels / groups, kh, kw] (Xavier
-    uniform, Paddle's default for transposed convolutions), bias zeros; `forward(x,
-    output_size=None)`."""
+class _ConvTransposeNd(Layer):
+    """The adjoint of a convolution: filters [in_channels, out_channels / groups, *kernel]
+    (Xavier uniform, Paddle's default for transposed convolutions), bias zeros;
+    `forward(x, output_size=None)`."""
+
+    _dims = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, dilation=1, weight_attr=None, bias_attr=None,
-                 data_format="NCHW", _dims=2):
+                 data_format="NCHW"):
         super().__init__()
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and "
@@ -125,7 +127,7 @@ class Conv2DTranspose(Layer):
                              f"({groups})")
         self._dtype = default_dtype()
         self._in_channels, self._out_channels = in_channels, out_channels
-        self._kernel_size = _tuple(kernel_size, _dims, "kernel_size")
+        self._kernel_size = _tuple(kernel_size, self._dims, "kernel_size")
         self._stride, self._padding, self._output_padding = stride, padding, output_padding
         self._groups, self._dilation, self._data_format = groups, dilation, data_format
         self.weight = self.create_parameter(
@@ -135,15 +137,20 @@ class Conv2DTranspose(Layer):
                                           dtype=self._dtype, is_bias=True)
 
     def forward(self, x, output_size=None):
-        return F.conv2d_transpose(x, self.weight, self.bias, stride=self._stride,
-                                  padding=self._padding, output_padding=self._output_padding,
-                                  groups=self._groups, dilation=self._dilation,
-                                  output_size=output_size, data_format=self._data_format)
+        fn = F.conv2d_transpose if self._dims == 2 else F.conv3d_transpose
+        return fn(x, self.weight, self.bias, stride=self._stride, padding=self._padding,
+                  output_padding=self._output_padding, groups=self._groups,
+                  dilation=self._dilation, output_size=output_size,
+                  data_format=self._data_format)
 
     def extra_repr(self) -> str:
         return (f"{self._in_channels}, {self._out_channels}, "
                 f"kernel_size={list(self._kernel_size)}, stride={self._stride}, "
                 f"padding={self._padding}, data_format={self._data_format}")
+
+
+class Conv2DTranspose(_ConvTransposeNd):
+    """The adjoint of Conv2D: filters [in_channels, out_channels / groups, kh, kw]."""
 
 
 class Conv3D(_ConvNd):
@@ -160,19 +167,13 @@ class Conv3D(_ConvNd):
                         data_format=self._data_format)
 
 
-class Conv3DTranspose(Conv2DTranspose):
-    """The adjoint of Conv3D: filters [in_channels, out_channels / groups, kd, kh, kw] (Xavier
-    uniform), bias zeros; `forward(x, output_size=None)`."""
+class Conv3DTranspose(_ConvTransposeNd):
+    """The adjoint of Conv3D: filters [in_channels, out_channels / groups, kd, kh, kw]."""
+
+    _dims = 3
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, dilation=1, weight_attr=None, bias_attr=None,
                  data_format="NCDHW"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding,
-                         output_padding, groups, dilation, weight_attr, bias_attr, data_format,
-                         _dims=3)
-
-    def forward(self, x, output_size=None):
-        return F.conv3d_transpose(x, self.weight, self.bias, stride=self._stride,
-                                  padding=self._padding, output_padding=self._output_padding,
-                                  groups=self._groups, dilation=self._dilation,
-                                  output_size=output_size, data_format=self._data_format)
+                         output_padding, groups, dilation, weight_attr, bias_attr, data_format)
