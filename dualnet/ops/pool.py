@@ -407,6 +407,24 @@ def _adaptive_matrix(xp, out_len, in_len, dtype):
     return inside.astype(dtype) / (end - start).astype(dtype)
 
 
+def adaptive_avg_nd(xp, x, output_size, adjoint=False, in_sizes=None):
+    """Adaptive averaging over the trailing len(output_size) dims, one small GEMM per axis with
+    its averaging matrix; adjoint=True applies the transpose (the gradient, back to
+    `in_sizes`)."""
+    n = len(output_size)
+    y = x
+    for i in range(n):
+        axis = x.ndim - n + i
+        size = in_sizes[i] if adjoint else x.shape[axis]
+        o = size if output_size[i] is None else output_size[i]
+        if o == size:
+            continue
+        m = _adaptive_matrix(xp, o, size, x.dtype)
+        moved = xp.moveaxis(y, axis, -1)
+        y = xp.moveaxis(xp.matmul(moved, m if adjoint else m.T), -1, axis)
+    return y if y is not x else x.copy()
+
+
 def _resolve(x, output_size):
     return tuple(size if o is None else o for o, size in zip(output_size, x.shape[-2:]))
 
@@ -416,16 +434,11 @@ def adaptive_avg_pool2d(xp, x, *, output_size):
     """PyTorch's F.adaptive_avg_pool2d: two small GEMMs with separable averaging matrices."""
     oh, ow = _resolve(x, output_size)
     h, w = x.shape[-2:]
-    lead = tuple(x.shape[:-2])
     if (oh, ow) == (1, 1):
         return x.mean(axis=(-2, -1), keepdims=True)
     if (oh, ow) == (h, w):
         return x.copy()
-    pw = _adaptive_matrix(xp, ow, w, x.dtype)
-    ph = _adaptive_matrix(xp, oh, h, x.dtype)
-    y = xp.matmul(x.reshape(-1, w), pw.T).reshape(-1, h, ow)  # pool the columns
-    y = xp.matmul(y.transpose(0, 2, 1).reshape(-1, h), ph.T)  # (B*OW, OH): pool the rows
-    return y.reshape(-1, ow, oh).transpose(0, 2, 1).reshape(lead + (oh, ow))
+    return xp.ascontiguousarray(adaptive_avg_nd(xp, x, (oh, ow)))
 
 
 @adaptive_avg_pool2d.defvjp
@@ -450,11 +463,8 @@ def adaptive_avg_pool2d_grad(xp, g, x, *, output_size):
         return gx
     if (oh, ow) == (h, w):
         return g.copy()
-    pw = _adaptive_matrix(xp, ow, w, g.dtype)
-    ph = _adaptive_matrix(xp, oh, h, g.dtype)
-    y = xp.matmul(g.reshape(-1, ow), pw).reshape(-1, oh, w)  # (B, OH, W)
-    y = xp.matmul(y.transpose(0, 2, 1).reshape(-1, oh), ph)  # (B*W, H)
-    return y.reshape(-1, w, h).transpose(0, 2, 1).reshape(x.shape)
+    return xp.ascontiguousarray(adaptive_avg_nd(xp, g, (oh, ow), adjoint=True,
+                                                in_sizes=x.shape[-2:]))
 
 
 @adaptive_avg_pool2d_grad.defvjp

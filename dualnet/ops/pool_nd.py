@@ -19,7 +19,7 @@ import math
 
 from .conv import canon_padding, positive_pair, shape_str
 from .conv_nd import pad_nd, pads_nd
-from .pool import _adaptive_matrix, _lowest, _maximum_of, pool_out_len
+from .pool import _lowest, _maximum_of, adaptive_avg_nd, pool_out_len
 from .registry import Meta, register
 
 
@@ -426,24 +426,6 @@ def _adaptive_out_shape(x: Meta, output_size) -> tuple:
 
 def _adaptive_infer(x: Meta, output_size) -> Meta:
     return Meta(_adaptive_out_shape(x, output_size), x.dtype)
-
-
-def adaptive_avg_nd(xp, x, output_size, adjoint=False, in_sizes=None):
-    """Adaptive averaging over the trailing len(output_size) dims, one small GEMM per axis with
-    its averaging matrix; adjoint=True applies the transpose (the gradient, back to
-    `in_sizes`)."""
-    n = len(output_size)
-    y = x
-    for i in range(n):
-        axis = x.ndim - n + i
-        size = in_sizes[i] if adjoint else x.shape[axis]
-        o = size if output_size[i] is None else output_size[i]
-        if o == size:
-            continue
-        m = _adaptive_matrix(xp, o, size, x.dtype)
-        moved = xp.moveaxis(y, axis, -1)
-        y = xp.moveaxis(xp.matmul(moved, m if adjoint else m.T), -1, axis)
-    return y if y is not x else x.copy()
 
 
 @register("adaptive_avg_pool3d", infer=_adaptive_infer, canon=_adaptive_canon, saves=(0,))
