@@ -65,10 +65,20 @@ def max_pool1d_indices(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return _op("squeeze")(idx, axis=axis)
 
 
-def unpool_output_size(in_hw, kernel_size, stride, padding) -> tuple:
-    """(H_in - 1) * stride - 2 * padding + kernel per dim (PyTorch's and Paddle's default)."""
-    return tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(in_hw, kernel_size, stride,
-                                                             padding))
+def unpool_output_size(in_hw, kernel_size, stride, padding, size=None,
+                       what: str = "") -> tuple:
+    """(H_in - 1) * stride - 2 * padding + kernel per dim (PyTorch's and Paddle's default);
+    a requested `size` (the spatial dims) is checked to lie within a stride of it."""
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(in_hw, kernel_size, stride,
+                                                                padding))
+    if size is None:
+        return default
+    prefix = f"{what}: " if what else ""
+    for d, (n, s) in enumerate(zip(default, stride)):
+        if not n - s < size[d] < n + s:
+            raise ValueError(f'{prefix}invalid output_size "{list(size)}" (dim {d} must be '
+                             f"between {n - s} and {n + s})")
+    return tuple(size)
 
 
 def max_unpool2d(x, indices, output_size):

@@ -134,12 +134,7 @@ def _unpool_size(input, kernel_size, stride, padding, output_size, dims: int) ->
     if len(size) != dims:
         raise ValueError(f"output_size should be a sequence containing {dims} or {dims + 2} "
                          f"elements, but it has a length of '{len(output_size)}'")
-    for d in range(dims):
-        lo, hi = default[d] - stride[d], default[d] + stride[d]
-        if not lo < size[d] < hi:
-            raise ValueError(f'invalid output_size "{size}" (dim {d} must be between {lo} '
-                             f'and {hi})')
-    return tuple(size)
+    return _sp.unpool_output_size(in_hw, kernel_size, stride, padding, size)
 
 
 def _check_indices(indices, n_out: int) -> None:

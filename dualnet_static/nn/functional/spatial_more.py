@@ -99,12 +99,7 @@ def _unpool_size(x, dims, kernel, stride, padding, output_size, what) -> tuple:
     if len(size) != dims:
         raise ValueError(f"{what}: output_size should be a sequence containing {dims} or "
                          f"{dims + 2} elements, but it has a length of {len(size)}")
-    for d in range(dims):
-        lo, hi = default[d] - stride[d], default[d] + stride[d]
-        if not lo < size[d] < hi:
-            raise ValueError(f'{what}: invalid output_size "{size}" (dim {d} must be between '
-                             f"{lo} and {hi})")
-    return tuple(size)
+    return _sp.unpool_output_size(in_hw, kernel, stride, padding, size, what)
 
 
 def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, data_format="NCHW",
