@@ -123,9 +123,8 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def _unpool_size(input, kernel_size, stride, padding, output_size, dims: int) -> tuple:
     in_hw = tuple(input.shape[-dims:])
-    default = _sp.unpool_output_size(in_hw, kernel_size, stride, padding)
     if output_size is None:
-        return default
+        return _sp.unpool_output_size(in_hw, kernel_size, stride, padding)
     size = [int(s) for s in output_size]
     if len(size) == dims + 2:
         size = size[2:]

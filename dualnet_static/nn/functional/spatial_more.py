@@ -90,9 +90,8 @@ def _unpool_size(x, dims, kernel, stride, padding, output_size, what) -> tuple:
     in_hw = tuple(x.shape[-dims:])
     if any(n < 0 for n in in_hw):
         raise ValueError(f"{what}: the spatial dims of x must be known, got {x.shape}")
-    default = _sp.unpool_output_size(in_hw, kernel, stride, padding)
     if output_size is None:
-        return default
+        return _sp.unpool_output_size(in_hw, kernel, stride, padding)
     size = _concrete(output_size, what, "output_size")
     if len(size) == dims + 2:
         size = size[2:]
