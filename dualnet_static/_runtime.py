@@ -236,35 +236,20 @@ def _rules() -> dict:
     return {k: v for k, v in rules.items() if v is not None}
 
 
-def _input_specs(input_size, inputs) -> list:
-    from .static.input import InputSpec
-
-    if inputs is not None:
-        items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-        return [InputSpec(tuple(t.shape), t.dtype) for t in items]
-    if input_size is None:
-        raise ValueError("paddle.flops needs input_size (e.g. [1, 3, 224, 224]) or inputs")
-    if isinstance(input_size, InputSpec):
-        return [input_size]
-    sizes = input_size if input_size and isinstance(input_size[0], (list, tuple)) \
-        else [input_size]
-    return [InputSpec(tuple(1 if d is None or d < 0 else int(d) for d in s), "float32")
-            for s in sizes]
-
-
 def flops(net, input_size=None, custom_ops=None, print_detail: bool = False,
           inputs=None) -> int:
     """The forward FLOPs (multiply-adds, Paddle's counting rules) of `net` on inputs of
     `input_size` (batch dim included); prints the total, and the per-layer table with
     `print_detail`."""
-    from .framework import Program, program_guard
-    from .static.input import data
+    from .hapi.summary import input_specs, shape_pass
 
     if not isinstance(net, _layer_base()):
         raise TypeError(f"paddle.flops counts a paddle.nn.Layer, got {type(net).__name__} "
                         "(static Programs: build the network as a Layer)")
     rules = {**_rules(), **(custom_ops or {})}
-    specs = _input_specs(input_size, inputs)
+    if input_size is None and inputs is None:
+        raise ValueError("paddle.flops needs input_size (e.g. [1, 3, 224, 224]) or inputs")
+    specs = input_specs(input_size, inputs=inputs)
     rows, hooks = [], []
     layers = [(name, layer) for name, layer in net.named_sublayers(include_self=True)
               if layer is not None and not layer._sub_layers]
@@ -274,17 +259,7 @@ def flops(net, input_size=None, custom_ops=None, print_detail: bool = False,
             print(f"Cannot find suitable count function for {type(layer)}. Treat it as zero "
                   "FLOPs.")
         hooks.append(layer.register_forward_post_hook(_flops_hook(layer, rule, rows)))
-    modes = [(layer, layer.training) for layer in net.sublayers(include_self=True)]
-    try:
-        with program_guard(Program(), Program()):
-            ins = [data(f"flops_input_{i}", s.shape, s.dtype) for i, s in enumerate(specs)]
-            net.eval()
-            net(*ins)
-    finally:
-        for h in hooks:
-            h.remove()
-        for layer, mode in modes:
-            object.__setattr__(layer, "training", mode)
+    shape_pass(net, specs, hooks, "flops")
     total = sum(r[4] for r in rows)
     params = sum(int(np.prod(p.shape)) for p in net.parameters())
     if print_detail:

@@ -31,23 +31,45 @@ def _shapes(out) -> list:
     return [list(out.shape)] if hasattr(out, "shape") else []
 
 
+def input_specs(input_size=None, dtypes=None, inputs=None) -> list:
+    """InputSpecs from example tensors, or from sizes (`(1, 28, 28)`, a list of them, or
+    InputSpecs; None / -1 dims become 1) and dtypes (default float32)."""
+    if inputs is not None:
+        return [InputSpec.from_tensor(t) for t in (inputs if isinstance(inputs, (list, tuple))
+                                                   else [inputs])]
+    specs = []
+    sizes = _sizes(input_size)
+    dtypes = dtypes if isinstance(dtypes, (list, tuple)) else [dtypes] * len(sizes)
+    for size, dtype in zip(sizes, dtypes):
+        if isinstance(size, InputSpec):
+            specs.append(size)
+        else:
+            shape = tuple(1 if d is None or d < 0 else int(d) for d in size)
+            specs.append(InputSpec(shape, dtype or "float32"))
+    return specs
+
+
+def shape_pass(net, specs, hooks: list, prefix: str) -> None:
+    """Call `net` once (eval mode) on static.data inputs of `specs` inside a throwaway
+    program: shape inference only. Then remove `hooks` and restore every layer's mode."""
+    training = [(layer, layer.training) for layer in net.sublayers(include_self=True)]
+    try:
+        with program_guard(Program(), Program()):
+            ins = [data(f"{prefix}_input_{i}", s.shape, s.dtype) for i, s in enumerate(specs)]
+            net.eval()
+            net(*ins)
+    finally:
+        for h in hooks:
+            h.remove()
+        for layer, mode in training:
+            object.__setattr__(layer, "training", mode)
+
+
 def summary(net, input_size=None, dtypes=None, input=None) -> dict:  # noqa: A002
     """Print the layer table; returns {'total_params': n, 'trainable_params': m}."""
     if input_size is None and input is None:
         raise ValueError("input_size and input cannot be None at the same time")
-    if input is not None:
-        specs = [InputSpec.from_tensor(t) for t in (input if isinstance(input, (list, tuple))
-                                                    else [input])]
-    else:
-        specs = []
-        sizes = _sizes(input_size)
-        dtypes = dtypes if isinstance(dtypes, (list, tuple)) else [dtypes] * len(sizes)
-        for size, dtype in zip(sizes, dtypes):
-            if isinstance(size, InputSpec):
-                specs.append(size)
-            else:
-                shape = tuple(1 if d is None or d < 0 else int(d) for d in size)
-                specs.append(InputSpec(shape, dtype or "float32"))
+    specs = input_specs(input_size, dtypes, input)
     rows, hooks, counts = [], [], {}
     layers = [(name, layer) for name, layer in net.named_sublayers() if layer is not None]
 
@@ -62,17 +84,7 @@ def summary(net, input_size=None, dtypes=None, input=None) -> dict:  # noqa: A00
     for _, layer in layers:
         if type(layer).__name__ not in ("Sequential", "LayerList", "LayerDict"):
             hooks.append(layer.register_forward_post_hook(hook_for(layer)))
-    training = [(layer, layer.training) for layer in net.sublayers(include_self=True)]
-    try:
-        with program_guard(Program(), Program()):
-            ins = [data(f"summary_input_{i}", s.shape, s.dtype) for i, s in enumerate(specs)]
-            net.eval()
-            net(*ins)
-    finally:
-        for h in hooks:
-            h.remove()
-        for layer, mode in training:
-            object.__setattr__(layer, "training", mode)
+    shape_pass(net, specs, hooks, "summary")
     params = net.parameters()
     total = sum(int(np.prod(p.shape)) for p in params)
     trainable = sum(int(np.prod(p.shape)) for p in params if p.trainable)
