@@ -106,10 +106,14 @@ class Block:
         return v
 
     def _rename_var(self, var: Variable, new: str) -> None:
-        if self.vars.get(var.name) is not var:
+        registered = self.vars.get(var.name) is var
+        if not registered and not (self.program._implicit and var.block is self):
             raise ValueError(f"variable {var.name!r} is not in this block")
         if new in self.vars:
             raise ValueError(f"cannot rename {var.name!r} to {new!r}: the name is taken")
+        if not registered:  # an output of a replayed implicit-mode step (dygraph/replay.py)
+            var._name = new
+            return
         del self.vars[var.name]
         var._name = new
         self.vars[new] = var

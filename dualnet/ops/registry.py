@@ -260,14 +260,15 @@ def _pick_binder(args):
 def apply(op, *args, **attrs):
     """Run or record `op` on `args` (the one entry point of DESIGN.md section 2)."""
     if type(op) is str:
-        op = get(op)
-    interceptor = getattr(_local, "interceptor", None) if _intercepting else None
-    if interceptor is not None:
-        _local.interceptor = None
-        try:
-            return interceptor(op, args, attrs, lambda a, k: apply(op, *a, **k))
-        finally:
-            _local.interceptor = interceptor
+        op = _OPS.get(op) or get(op)
+    if _intercepting:
+        interceptor = getattr(_local, "interceptor", None)
+        if interceptor is not None:
+            _local.interceptor = None
+            try:
+                return interceptor(op, args, attrs, lambda a, k: apply(op, *a, **k))
+            finally:
+                _local.interceptor = interceptor
     fast = _fast
     if fast is not None:
         out = fast(op, args, attrs)

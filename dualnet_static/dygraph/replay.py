@@ -8,7 +8,8 @@ whose compiled plan the Executor caches under that Program object).
 The next step starts replaying (`Replayer`): each op the user's code records is matched
 against the template's next event - same op, same attrs, inputs from the same places (the
 same earlier output, the k-th fed tensor with the same shape and dtype, the same parameter,
-the same constant) - and only its output Variables are made, no Operator. A matched
+the same constant) - and only its output Variables are made: no Operator, and they are not
+registered in the block (the replayer holds them; materialize registers them). A matched
 backward() or optimizer step applies its effects on the gradient states only. At the run,
 if the step matched to the end and the same outputs are referenced from Python, the
 template's view runs with this step's fed arrays (the Executor's fast path: no analysis) and
@@ -23,6 +24,9 @@ from __future__ import annotations
 import itertools
 import sys
 import weakref
+from types import MethodType
+
+from dualnet.ops import registry as _reg
 
 import numpy as np
 
@@ -42,10 +46,13 @@ _refcount = getattr(sys, "getrefcount", None) or (lambda v: 1 << 30)  # none: al
 
 
 def _refcount_base() -> int:
-    """What _refcount reports for an object only a dict holds, read in a loop over the
-    dict's values (Replayer.run); more means Python references it elsewhere."""
-    holder = {"probe": object()}
-    for v in holder.values():
+    """What _refcount reports for an output only the replayer holds, read in Replayer.run's
+    loop over `made`: that list, the event's list in `outs` (or `written`), the loop variable
+    and the argument. More means Python references it elsewhere."""
+    probe = object()
+    made, outs = [probe], [probe]
+    del probe
+    for v in made:
         return _refcount(v) if hasattr(sys, "getrefcount") else 0
     return 0
 
@@ -80,7 +87,8 @@ class Template:
         self.view = view  # private Program; its plan is cached under it
         self.feeds = feeds  # [(feed name in view, leaf k)]
         self.fetches = fetches  # [(fetch name in view, (event, output))]
-        self.live = live  # frozenset of (event, output) Python referenced at the run
+        self.live = live  # frozenset of the refs ("out", event, output) of the outputs
+        #                   Python referenced at the run
         # per event, what Replayer.fast matches apply()'s own arguments against (None: that
         # event is matched by the binder's path only): (opdef, attrs, input specs) + the
         # event's _emit_spec, an input spec being the event's input ref, or ("param", origin,
@@ -89,8 +97,11 @@ class Template:
         self.fast = fast if fast is not None else [None] * len(events)
         self.origins = origins or {}  # persistable name -> the variable its twin copies
         self.prepared = None  # the view's plan (executor.PreparedRun), found at first replay
+        # per event, `match(replayer, opdef, args, attrs)`: Replayer.fast for that event
+        # (_compile_matcher; compiled at the event's first replay); one more, past the end
+        self.matchers = [_compile_first] * len(events) + [_decline]
         # per event, raw attrs (as apply() got them) known to canonicalize to the recorded
-        # ones for the recorded inputs (Replayer._fast_match fills it)
+        # ones for the recorded inputs (Replayer._attrs_match fills it)
         self.raw_attrs = [None] * len(events)
 
 
@@ -178,7 +189,7 @@ def build_template(log, pending, live: set, feeds, fetch, program):
     first = log[0]
     key = first_key("op", first[1].opdef, first[1].attrs, first[1].inputs) \
         if first[0] == "op" else first_key(first[0])
-    live_refs = frozenset(r[1:] for vid, r in refs.items() if vid in live)
+    live_refs = frozenset(r for vid, r in refs.items() if vid in live)
     view, shadow = shadow_view(program, pending, feeds, fetch)
     template = Template(events, leaf_metas, view,
                         [(shadow[id(v)].name, k) for v, k in feed_ks],
@@ -285,6 +296,97 @@ def run_view(view, feed: dict, fetch_names: list):
     return Executor().run(view, feed=feed, fetch_list=fetch_names, scope=global_scope())
 
 
+_CHECKED = object()  # attrs already matched (Replayer._attrs_match)
+
+
+def _decline(replayer, opdef, args, attrs):
+    """The matcher of an event Replayer.fast does not take: not an op, or an op whose inputs
+    include a constant or no tensor at all (the binder's path decides)."""
+    return None
+
+
+def _compile_first(replayer, opdef, args, attrs):
+    """Every event's matcher until its first use: compile it, then match."""
+    t, e = replayer.t, replayer.cursor
+    match = t.matchers[e] = _compile_matcher(t, e)
+    return match(replayer, opdef, args, attrs)
+
+
+def _install_next(replayer) -> None:
+    """After an event matched: registry.apply's fast path becomes the next event's matcher,
+    bound to the replayer (one call less per op than Replayer.fast, which finds it)."""
+    _reg._fast = MethodType(replayer.t.matchers[replayer.cursor], replayer)
+
+
+def _compile_matcher(t: Template, e: int):
+    """The matcher of event e of template t: `match(replayer, opdef, args, attrs)` returns
+    the outputs of apply(opdef, *args, **attrs) when it repeats the event, else None. It is
+    Python generated for that one event (the way namedtuple makes its classes): the op,
+    the replayer's state and the attrs (as last time, or else Replayer._attrs_match), then
+    one straight-line check per input - an earlier output of the step by its ref, a
+    parameter by identity and flags, a fed leaf through Replayer._match -, the gradient-flag
+    check only when the flags could differ, and a single output made inline."""
+    spec = t.fast[e]
+    if spec is None or all(r is None for r in spec[2]):
+        return _decline
+    opdef, _, ins, diff, ok, outs = spec
+    n = len(ins)
+    env = {"Variable": Variable, "_ctx": _ctx, "_static": _static, "_new_var": _new_var,
+           "_CHECKED": _CHECKED, "OPDEF": opdef, "RAW": t.raw_attrs, "T": t, "SPEC": spec,
+           "MATCHERS": t.matchers, "_reg": _reg, "_bind": MethodType}
+    code = ["def match(self, opdef, args, attrs):",
+            "    if opdef is not OPDEF or self.session.program is not self.program or \\",
+            "            _ctx.pinned or _ctx.guards or _static['on']:",
+            "        return None  # another op, a finished step, or an explicit program",
+            "    if attrs is not _CHECKED:",
+            "        try:",
+            f"            same = RAW[{e}] == attrs  # None (not known yet) is never equal",
+            "        except (TypeError, ValueError):  # e.g. an array attr against a tuple",
+            "            same = False",
+            "        if not same:",
+            "            return self._attrs_match(T, SPEC, opdef, args, attrs)",
+            f"    if len(args) != {n}:",
+            "        return None",
+            f"    {', '.join(f'a{i}' for i in range(n))}, = args",
+            "    produced = self.produced"]
+    flows = []
+    for i, r in enumerate(ins):
+        a = f"a{i}"
+        if r is None:
+            code.append(f"    if {a} is not None:")
+        elif r[0] == "out":
+            env[f"R{i}"] = r
+            code.append(f"    if produced.get(id({a})) is not R{i}:")
+        elif r[0] == "param":
+            env[f"P{i}"], env[f"D{i}"] = r[1], r[3]
+            code.append(f"    if {a} is not P{i} or {a}._stop_gradient != {bool(r[2])} or "
+                        f"{a}._dtype != D{i}:")
+        else:  # a leaf bound in this step (one of another goes the binder's way)
+            env[f"R{i}"] = r
+            code.append(f"    if not isinstance({a}, Variable) or {a}.block is not self.block "
+                        f"or not self._match({a}, R{i}, None, -1):")
+        code.append("        return None")
+        if r is not None:
+            flows.append(f"not {a}._stop_gradient")
+    if ok != 0b1111:  # bit (grad enabled, gradient flows in): the outputs' recorded flags
+        flow = f"({' or '.join(flows)})" if diff else "False"
+        code += [f"    if not {ok} >> (_ctx.grad_enabled << 1 | {flow}) & 1:",
+                 "        return None"]
+    if len(outs) == 1 and outs[0] is not None:  # one output (most ops): made here
+        env["PROTO"], env["REF"], env["STEM"] = outs[0]
+        code += ["    v = _new_var(Variable)", "    d = v.__dict__", "    d.update(PROTO)",
+                 "    d['block'] = self.block", "    d['_name'] = STEM + self.suffix",
+                 "    self.made.append(v)", "    produced[id(v)] = REF",
+                 "    self.outs.append([v])", f"    self.cursor = {e + 1}",
+                 f"    _reg._fast = _bind(MATCHERS[{e + 1}], self)  # _install_next",
+                 f"    return {'v' if opdef.n_out == 1 else '(v,)'}"]
+    else:
+        env["OUTS"] = outs
+        code.append("    return self._emit(OPDEF, OUTS, self.block, None)")
+    exec("\n".join(code), env)  # noqa: S102 - generated from the spec above, no user text
+    return env["match"]
+
+
 # ---------------------------------------------------------------- replaying
 
 class Replayer:
@@ -301,10 +403,13 @@ class Replayer:
         self.cursor = 0
         self.produced: dict = {}  # id(var) -> ref of this step's outputs (and written values)
         self.leaves: dict = {}  # id(var) -> k
-        self.leaf_objs: list = []  # k -> weakref
-        self.outs: list = []  # event -> [weakref or None] of its outputs
-        self.consts: list = []  # event -> {input index: weakref} of its constant inputs
-        self.written: list = []  # values replaced by a write_to (kept: their ids stay unique)
+        self.leaf_objs: list = []  # k -> the leaf
+        # the outputs made, in order; they are in no block's vars until materialize (the
+        # replayer's two lists - made, and outs or written - are their only holders)
+        self.made: list = []
+        self.outs: list = []  # event -> [output or None] (an op's) or None (other events)
+        self.consts: dict = {}  # event -> {input index: weakref} of its constant inputs
+        self.written: list = []  # values replaced by a write_to
 
     # ------------------------------------------------------------ events
     def _next(self, kind: str, key=None):
@@ -320,8 +425,8 @@ class Replayer:
     def _advance(self) -> None:
         """A matched write / backward / step event (per-event lists stay aligned)."""
         self.outs.append(None)
-        self.consts.append(None)
         self.cursor += 1
+        _install_next(self)
 
     def _match(self, a, r, consts: dict, i: int) -> bool:
         if r is None:
@@ -351,7 +456,7 @@ class Replayer:
                     a._shape, a._dtype, a._stop_gradient):
                 return False
             self.leaves[id(a)] = k
-            self.leaf_objs.append(weakref.ref(a))
+            self.leaf_objs.append(a)
         return k == r[1]
 
     def op(self, opdef, inputs, attrs, block):
@@ -376,33 +481,35 @@ class Replayer:
         usual way: promotion, the binder, and `op` above, which matches or materializes).
         Inputs are matched by identity (an earlier output of this step, a parameter object -
         so no twin is made; materialize makes it when needed) or as a fed leaf; a Python
-        scalar or array (a constant on the binder's path) is left to the binder."""
-        if self.session.program is not self.program or _ctx.pinned or _ctx.guards or \
-                _static["on"]:
-            return None  # a finished step, or an explicit program being built
-        if not args or args[0] is None and all(a is None for a in args):
-            return None  # no tensor input (creation ops: canon reads the default dtype)
+        scalar or array (a constant on the binder's path) is left to the binder. An op with
+        no tensor input is left to it too (its canon reads the default dtype). The work is
+        the event's matcher's (_compile_matcher)."""
         t = self.t
         if t is None:
             return self._fast_first(opdef, args, attrs)
-        try:
-            spec = t.fast[self.cursor]
-        except IndexError:
-            return None
-        if spec is None or spec[0] is not opdef:
-            return None
-        return self._fast_match(t, spec, opdef, args, attrs)
+        matchers = t.matchers
+        if self.cursor < len(matchers):
+            return matchers[self.cursor](self, opdef, args, attrs)
+        return None
 
     def _fast_first(self, opdef, args, attrs):
         """The step's first op picks the template: the last step's if it matches, else the
         one its first_key names."""
+        if self.session.program is not self.program or _ctx.pinned or _ctx.guards or \
+                _static["on"]:
+            return None
+        for a in args:
+            if a is not None:
+                break
+        else:  # no tensor input
+            return None
         templates = self.session.templates
         last = self.session.last_template
         if last is not None and templates.get(last.key) is last:
             spec = last.fast[0]
             if spec is not None and spec[0] is opdef:
                 self.t = last
-                out = self._fast_match(last, spec, opdef, args, attrs)
+                out = last.matchers[0](self, opdef, args, attrs)
                 if out is not None:
                     return out
                 self.t = None  # nothing emitted: forget the leaves it matched
@@ -422,92 +529,50 @@ class Replayer:
         if spec is None or spec[0] is not opdef:
             return None
         self.t = t
-        return self._fast_match(t, spec, opdef, args, attrs)
+        return t.matchers[0](self, opdef, args, attrs)
 
-    def _fast_match(self, t, spec, opdef, args, attrs):
-        """fast() once the event is found: the attrs, then each input; then the outputs."""
-        cursor = self.cursor
-        raw = t.raw_attrs[cursor]
-        memo = False
-        try:
-            same = raw == attrs  # None (not known yet) is never equal
-        except (TypeError, ValueError):  # e.g. an array attr against a tuple
-            same = False
-        if not same:
-            if opdef.canon is not None:
-                for a in args:  # canon reads the inputs
-                    if a is not None and not isinstance(a, Variable):
-                        return None
-                try:
-                    canonical = opdef.canon(*args, **attrs)
-                except Exception:  # noqa: BLE001 - apply's own path reports it properly
+    def _attrs_match(self, t, spec, opdef, args, attrs):
+        """A matcher's attrs were not the ones remembered: canonicalize and compare them
+        with the recorded ones, then match the rest (remembering attrs that gave them)."""
+        if opdef.canon is not None:
+            for a in args:  # canon reads the inputs
+                if a is not None and not isinstance(a, Variable):
                     return None
-            else:
-                canonical = attrs
-            if spec[1] != canonical:
+            try:
+                canonical = opdef.canon(*args, **attrs)
+            except Exception:  # noqa: BLE001 - apply's own path reports it properly
                 return None
-            memo = _plain(attrs)
-        ins = spec[2]
-        if len(ins) != len(args):
+        else:
+            canonical = attrs
+        if spec[1] != canonical:
             return None
-        produced = self.produced
-        flows = 0
-        for a, r in zip(args, ins):
-            if r is None:
-                if a is not None:
-                    return None
-                continue
-            kind = r[0]
-            if kind == "out":
-                if produced.get(id(a)) is not r:
-                    return None
-            elif kind == "param":
-                if a is not r[1] or a._stop_gradient != r[2] or a._dtype != r[3]:
-                    return None
-            elif not isinstance(a, Variable) or a.block is not self.block or \
-                    not self._match(a, r, None, -1):
-                return None  # a leaf: bound in this step (one of another goes the binder's way)
-            if not a._stop_gradient:
-                flows = spec[3]
-        if not spec[4] >> (_ctx.grad_enabled << 1 | flows) & 1:
-            return None
-        if memo:
+        cursor = self.cursor
+        out = t.matchers[cursor](self, opdef, args, _CHECKED)
+        if out is not None and _plain(attrs):
             # canon is a function of the attrs and the inputs' metas, which matched: these
             # raw attrs give the recorded ones again, so later steps compare them directly
             t.raw_attrs[cursor] = dict(attrs)
-        return self._emit(opdef, spec[5], self.block, None)
+        return out
 
     def _emit(self, opdef, specs, block, consts):
         """The output Variables of a matched op event."""
-        if len(specs) == 1 and specs[0] is not None:  # one output: most ops, no lists
-            v = self._output(opdef, specs[0], block)
-            self.outs.append([weakref.ref(v)])
-            self.consts.append(consts)
-            self.cursor += 1
-            return v if opdef.n_out == 1 else (v,)
-        outs, refs = [], []
-        for spec in specs:
-            v = None if spec is None else self._output(opdef, spec, block)
-            outs.append(v)
-            refs.append(None if v is None else weakref.ref(v))
-        self.outs.append(refs)
-        self.consts.append(consts)
+        if consts:
+            self.consts[self.cursor] = consts
+        outs = [None if spec is None else self._output(spec, block) for spec in specs]
+        self.outs.append(outs)
         self.cursor += 1
+        _install_next(self)
         return outs[0] if opdef.n_out == 1 else tuple(outs)
 
-    def _output(self, opdef, spec, block):
-        """One output Variable of a matched op: its prototype's attributes, the recorded name
-        with this step's suffix, registered in the block and as this step's output."""
+    def _output(self, spec, block):
+        """One output Variable of a matched op: its prototype's attributes and the recorded
+        name with this step's suffix, kept as this step's output."""
         v = _new_var(Variable)
         d = v.__dict__
         d.update(spec[0])
-        names = block.vars
-        name = spec[2] + self.suffix
-        if name in names:
-            name = block._free_name(unique_name.generate(opdef.name) + ".tmp")
         d["block"] = block
-        d["_name"] = name
-        names[name] = v
+        d["_name"] = spec[2] + self.suffix
+        self.made.append(v)
         self.produced[id(v)] = spec[1]
         return v
 
@@ -522,11 +587,9 @@ class Replayer:
         from .binding import twin
 
         t = twin(target, block)
-        self.outs[ev[1]][ev[2]] = lambda: t  # materialize writes the twin
+        self.outs[ev[1]][ev[2]] = t  # materialize writes the twin
         self.produced[id(value)] = ("persist", ev[3], t._stop_gradient, t._dtype)
         self.written.append(value)
-        if block.vars.get(value.name) is value:
-            del block.vars[value.name]
         self._advance()
         return t
 
@@ -538,15 +601,17 @@ class Replayer:
         # the step used the template's parameters (every op matched), so their states are
         # read by the template's names (fast-matched ops made no twins to scan for)
         grad_state = self.session.grad_state
-        if any(grad_state.get(name) != state for name, state in ev[3]):
-            return False
-        for r, stop, explicit in ev[4] if FLAG_CHANGES[0] != self.flag_changes else ():
-            w = self.outs[r[1]][r[2]]
-            v = w() if w is not None else None
-            if v is None or v._stop_gradient != stop or v._stop_explicit != explicit:
+        get = grad_state.get
+        for name, state in ev[3]:
+            if get(name) != state:
                 return False
+        if FLAG_CHANGES[0] != self.flag_changes:
+            for r, stop, explicit in ev[4]:
+                v = self.outs[r[1]][r[2]]
+                if v is None or v._stop_gradient != stop or v._stop_explicit != explicit:
+                    return False
         for name in ev[5]:
-            self.session.grad_state[name] = "held"
+            grad_state[name] = "held"
         self._advance()
         return True
 
@@ -568,11 +633,10 @@ class Replayer:
                 ids[ib] = ra
             if rb is not None:
                 ids[ia] = rb
-        for refs in [self.leaf_objs] + [r for r in self.outs if r]:
-            for j, w in enumerate(refs):
-                v = None if w is None else w()
+        for objs in [self.leaf_objs, self.made, self.written] + [r for r in self.outs if r]:
+            for j, v in enumerate(objs):
                 if v is a or v is b:
-                    refs[j] = weakref.ref(b if v is a else a)
+                    objs[j] = b if v is a else a
 
     # ------------------------------------------------------------ the run
     def run(self, block, want) -> set | None:
@@ -581,25 +645,21 @@ class Replayer:
         if t is None or self.cursor != len(t.events):
             return None
         # the step's outputs Python still references (session._live_ids: a replayed step
-        # has no Operators, so the block's dict is their only holder here)
+        # has no Operators, so the replayer's lists are their only other holders)
         produced, live, live_refs = self.produced, {id(v) for v in want}, set()
         kept = []  # the live outputs themselves: they move into the next step (Session._retire)
-        for v in block.vars.values():
-            r = produced.get(id(v))
-            if r is not None and (_refcount(v) > _BASE or id(v) in live):
-                live.add(id(v))
-                kept.append(v)
-                if r[0] == "out":
-                    live_refs.add(r[1:])
+        for v in self.made:
+            if _refcount(v) > _BASE or id(v) in live:
+                r = produced[id(v)]
+                if r[0] == "out":  # not a value a write_to made a persistable's
+                    live.add(id(v))
+                    kept.append(v)
+                    live_refs.add(r)
         if live_refs != t.live:
             return None
         self.kept = kept
-        feed = {}
-        for name, k in t.feeds:
-            leaf = self.leaf_objs[k]()
-            if leaf is None:
-                return None
-            feed[name] = leaf._bound
+        leaves = self.leaf_objs
+        feed = {name: leaves[k]._bound for name, k in t.feeds}
         prepared = t.prepared
         if prepared is None or not prepared.current():
             prepared = t.prepared = Executor().prepare(t.view, list(feed),
@@ -608,8 +668,9 @@ class Replayer:
         values = prepared.run(feed, global_scope(), checked=all(
             type(a) is np.ndarray for a in feed.values()))
         self.session.last_template = t
+        outs = self.outs
         for (_, (e, j)), value in zip(t.fetches, values):
-            self.outs[e][j]()._bound = value
+            outs[e][j]._bound = value
         return live
 
     # ------------------------------------------------------------ giving up
@@ -622,18 +683,25 @@ class Replayer:
         session.replayer = None
         if self.t is None:
             return None
+        names = block.vars
+        written = {id(v) for v in self.written}
+        for v in self.made:  # the outputs join the block, as recorded ones would have
+            if id(v) not in written:
+                if v._name in names:
+                    v._name = block._free_name(unique_name.generate(v._name) + ".tmp")
+                names[v._name] = v
         made: dict = {}
         for e, ev in enumerate(self.t.events[:self.cursor]):
             kind = ev[0]
             if kind == "op":
                 ins = tuple(self._resolve(r, e, i, block) for i, r in enumerate(ev[3]))
-                outs = tuple(None if w is None else w() for w in self.outs[e])
+                outs = tuple(self.outs[e])
                 site, (role, namescope) = ev[6]  # where the template step recorded it
                 made[e] = block._append(Operator(block, ev[1], ins, outs, dict(ev[2]), role,
                                                  namescope, site))
                 session.appended(made[e], ev[5])  # the flags its outputs were made with
             elif kind == "write":
-                session.wrote(made[ev[1]], ev[2], self.outs[ev[1]][ev[2]]())
+                session.wrote(made[ev[1]], ev[2], self.outs[ev[1]][ev[2]])
             elif kind == "backward":
                 for name, state in ev[3]:
                     if state is None:
@@ -643,6 +711,9 @@ class Replayer:
                 record_backward(self._resolve(ev[1], e, -1, block), None, ev[2])
             elif kind == "step":
                 record_step(ev[1](), None)
+        # the step goes on recording: the block and the Operators hold what it needs; the
+        # replayer's own references would make every output look referenced from Python
+        self.made, self.outs, self.leaf_objs, self.written = [], [], [], []
         return None
 
     def _resolve(self, r, e: int, i: int, block):
@@ -650,9 +721,9 @@ class Replayer:
             return None
         kind = r[0]
         if kind == "out":
-            return self.outs[r[1]][r[2]]()
+            return self.outs[r[1]][r[2]]
         if kind == "leaf":
-            return self.leaf_objs[r[1]]()
+            return self.leaf_objs[r[1]]
         if kind == "persist":
             v = block.vars.get(r[1])
             if v is None:  # matched by Replayer.fast, which made no twin

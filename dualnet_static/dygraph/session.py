@@ -343,15 +343,19 @@ class Session:
         """_retire after a replayed step: its live outputs (replayer.kept, each computed by
         an op of the step, none by an Operator) move into its program, emptied and reused
         (no Operator was recorded, so nothing else refers to it)."""
-        carry = [v for v in replayer.kept if v._bound is not None]
-        for v in carry:
-            if not v._stop_gradient:
-                v._graph_freed = True
         block = self.program.blocks[0]
         block.vars, block.ops, block._consts = {}, [], {}
         self._new_program(self.program)
-        for v in carry:
-            _place(v, block)
+        names = block.vars
+        for v in replayer.kept:
+            if v._bound is not None:
+                d = v.__dict__  # _place, inlined: the block is empty but for the carried
+                if not d["_stop_gradient"]:
+                    d["_graph_freed"] = True
+                d["block"], d["op"], d["is_data"] = block, None, True
+                if d["_name"] in names:
+                    d["_name"] = block._free_name(unique_name.generate("generated_tensor"))
+                names[d["_name"]] = v
 
     def _retire(self, live: set) -> None:
         """RETIRE: drop the step program; the kept values move into a new one as fed
