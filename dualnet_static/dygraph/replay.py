@@ -97,6 +97,8 @@ class Template:
         self.fast = fast if fast is not None else [None] * len(events)
         self.origins = origins or {}  # persistable name -> the variable its twin copies
         self.prepared = None  # the view's plan (executor.PreparedRun), found at first replay
+        self.successor = None  # weakref to the template of the step that last followed this
+        #                        one's (tried first: a loop alternating two kinds of step)
         # per event, `match(replayer, opdef, args, attrs)`: Replayer.fast for that event
         # (_compile_matcher; compiled at the event's first replay); one more, past the end
         self.matchers = [_compile_first] * len(events) + [_decline]
@@ -387,6 +389,26 @@ def _compile_matcher(t: Template, e: int):
     return env["match"]
 
 
+def _same_prefix(t: Template, t2: Template, c: int, leaves: int) -> bool:
+    """Whether the first c events of templates t and t2 are the same steps (same ops, attrs,
+    inputs, output metas and flags; same writes, backward and optimizer steps) on the same
+    first `leaves` fed leaves: a step that matched t so far matched t2 too."""
+    if len(t2.events) < c or t2.leaf_metas[:leaves] != t.leaf_metas[:leaves]:
+        return False
+    try:
+        for a, b in zip(t.events[:c], t2.events[:c]):
+            if a[0] != b[0]:
+                return False
+            if a[0] == "op":
+                if a[1] is not b[1] or a[2] != b[2] or a[3:6] != b[3:6]:
+                    return False
+            elif a != b:
+                return False
+    except (TypeError, ValueError):  # attrs holding arrays
+        return False
+    return True
+
+
 # ---------------------------------------------------------------- replaying
 
 class Replayer:
@@ -414,9 +436,10 @@ class Replayer:
     # ------------------------------------------------------------ events
     def _next(self, kind: str, key=None):
         if self.t is None:
-            self.t = self.session.templates.get(key if key is not None else (kind,))
-            if self.t is None:
+            bucket = self.session.templates.get(key if key is not None else (kind,))
+            if not bucket:
                 return None
+            self.t = bucket[0]
         events = self.t.events
         if self.cursor < len(events) and events[self.cursor][0] == kind:
             return events[self.cursor]
@@ -461,19 +484,59 @@ class Replayer:
 
     def op(self, opdef, inputs, attrs, block):
         """The outputs of a matched op (no Operator), or None after materializing."""
+        while True:
+            out = self._op(opdef, inputs, attrs, block)
+            if out is not None:
+                return out
+            if not self._switch():
+                return self.materialize(block)
+
+    def _op(self, opdef, inputs, attrs, block):
         ev = self._next("op", first_key("op", opdef, attrs, inputs) if self.t is None
                         else None)
-        if ev is None or ev[1] is not opdef or len(ev[3]) != len(inputs) or ev[2] != attrs:
-            return self.materialize(block)
+        try:
+            if ev is None or ev[1] is not opdef or len(ev[3]) != len(inputs) or \
+                    ev[2] != attrs:
+                return None
+        except (TypeError, ValueError):  # attrs holding arrays
+            return None
         consts: dict = {}
         for i, (a, r) in enumerate(zip(inputs, ev[3])):
             if not self._match(a, r, consts, i):
-                return self.materialize(block)
+                return None
         diff, ok, specs = ev[7]
         flows = diff and any(v is not None and not v._stop_gradient for v in inputs)
         if not ok >> (_ctx.grad_enabled << 1 | flows) & 1:
-            return self.materialize(block)
+            return None
         return self._emit(opdef, specs, block, consts)
+
+    def _switch(self) -> bool:
+        """The step stopped matching its template: go on with another template of the same
+        first key whose events so far are the same (a loop alternating two models, or a
+        training and an evaluation step, that begin alike). The outputs made so far are
+        kept; their refs become the new template's."""
+        t, c = self.t, self.cursor
+        if t is None:
+            return False
+        tried = self.__dict__.setdefault("tried", {id(t)})
+        for t2 in self.session.templates.get(t.key, ()):
+            if id(t2) in tried or not _same_prefix(t, t2, c, len(self.leaf_objs)):
+                continue
+            tried.add(id(t2))
+            new = {}
+            for e in range(c):
+                ev = t2.events[e]
+                if ev[0] == "op":
+                    for j, o in enumerate(ev[7][2]):
+                        if o is not None:
+                            new[e, j] = o[1]
+            produced = self.produced
+            for k, r in produced.items():
+                if r[0] == "out":
+                    produced[k] = new.get((r[1], r[2]), r)
+            self.t = t2
+            return True
+        return False
 
     def fast(self, opdef, args, attrs):
         """registry.apply's shortcut (set_fast_path): the outputs of `opdef` on apply()'s own
@@ -493,8 +556,8 @@ class Replayer:
         return None
 
     def _fast_first(self, opdef, args, attrs):
-        """The step's first op picks the template: the last step's if it matches, else the
-        one its first_key names."""
+        """The step's first op picks the template: the one that followed the last step's
+        last time, the last step's, then those its first_key names (most recent first)."""
         if self.session.program is not self.program or _ctx.pinned or _ctx.guards or \
                 _static["on"]:
             return None
@@ -503,18 +566,17 @@ class Replayer:
                 break
         else:  # no tensor input
             return None
-        templates = self.session.templates
-        last = self.session.last_template
-        if last is not None and templates.get(last.key) is last:
-            spec = last.fast[0]
-            if spec is not None and spec[0] is opdef:
-                self.t = last
-                out = last.matchers[0](self, opdef, args, attrs)
-                if out is not None:
-                    return out
-                self.t = None  # nothing emitted: forget the leaves it matched
-                self.leaves.clear()
-                self.leaf_objs.clear()
+        session = self.session
+        last = session.last_template
+        tried = []
+        if last is not None:
+            succ = last.successor() if last.successor is not None else None
+            for t in (succ, last):
+                if t is not None and t not in tried and session.stored(t):
+                    tried.append(t)
+                    out = self._first_match(t, opdef, args, attrs)
+                    if out is not None:
+                        return out
         for a in args:
             if a is not None and not isinstance(a, Variable):
                 return None
@@ -522,14 +584,24 @@ class Replayer:
             canonical = attrs if opdef.canon is None else opdef.canon(*args, **attrs)
         except Exception:  # noqa: BLE001 - apply's own path reports it properly
             return None
-        t = templates.get(first_key("op", opdef, canonical, args))
-        if t is None or t is last:
-            return None
+        for t in session.templates.get(first_key("op", opdef, canonical, args), ()):
+            if t not in tried:
+                out = self._first_match(t, opdef, args, attrs)
+                if out is not None:
+                    return out
+        return None
+
+    def _first_match(self, t, opdef, args, attrs):
         spec = t.fast[0]
         if spec is None or spec[0] is not opdef:
             return None
         self.t = t
-        return t.matchers[0](self, opdef, args, attrs)
+        out = t.matchers[0](self, opdef, args, attrs)
+        if out is None:
+            self.t = None  # nothing emitted: forget the leaves it matched
+            self.leaves.clear()
+            self.leaf_objs.clear()
+        return out
 
     def _attrs_match(self, t, spec, opdef, args, attrs):
         """A matcher's attrs were not the ones remembered: canonicalize and compare them
@@ -578,6 +650,12 @@ class Replayer:
 
     def write(self, value, target):
         """A matched write_to: `value` becomes the persistable twin `target`."""
+        while True:
+            t = self._write(value, target)
+            if t is not None or not self._switch():
+                return t
+
+    def _write(self, value, target):
         ev = self._next("write")
         r = self.produced.get(id(value))
         if ev is None or r is None or r[0] != "out" or (ev[1], ev[2]) != r[1:] or \
@@ -594,6 +672,13 @@ class Replayer:
         return t
 
     def backward(self, loss, grad_tensor, retain: bool) -> bool:
+        while True:
+            if self._backward(loss, grad_tensor, retain):
+                return True
+            if not self._switch():
+                return False
+
+    def _backward(self, loss, grad_tensor, retain: bool) -> bool:
         ev = self._next("backward")
         if ev is None or grad_tensor is not None or self.produced.get(id(loss)) != ev[1] or \
                 retain != ev[2]:
@@ -616,6 +701,13 @@ class Replayer:
         return True
 
     def step(self, opt, parameters) -> bool:
+        while True:
+            if self._step(opt, parameters):
+                return True
+            if not self._switch():
+                return False
+
+    def _step(self, opt, parameters) -> bool:
         ev = self._next("step")
         if ev is None or parameters is not None or ev[1]() is not opt or \
                 ev[2] != self.session.opt_states(opt):
@@ -667,6 +759,10 @@ class Replayer:
         # the leaves matched the template's shapes and dtypes (_match): no feed checks
         values = prepared.run(feed, global_scope(), checked=all(
             type(a) is np.ndarray for a in feed.values()))
+        last = self.session.last_template
+        if last is not None and last is not t and (
+                last.successor is None or last.successor() is not t):
+            last.successor = weakref.ref(t)
         self.session.last_template = t
         outs = self.outs
         for (_, (e, j)), value in zip(t.fetches, values):

@@ -33,6 +33,7 @@ from .replay import Replayer
 _FEED = "feed_"  # canonical names of fed values: the plan cache keys feeds by name
 _SWEEP_EVERY = 256  # bound leaves between two sweeps of the unreferenced ones
 _TEMPLATES = 8  # step templates kept (most recently made)
+_PER_KEY = 4  # of them with the same first event (Replayer._switch tells them apart)
 _LEAVES: dict = {}  # (dtype, stop_gradient) -> attributes of a fresh fed leaf
 _new_var = object.__new__
 
@@ -51,7 +52,8 @@ class Session:
         self.runs = 0
         self.last_run = (0, 0, 0)  # (ops, feeds, fetches) of the last run, for inspection
         self.binds = 0  # leaves bound since the last sweep
-        # step replay (replay.py): templates by their first event, this step's replayer
+        # step replay (replay.py): templates by their first event (first_key -> [template,
+        # ...], most recent first), this step's replayer
         self.templates: OrderedDict = OrderedDict()
         self.replayer = None
         self.replays = 0  # steps replayed (for inspection and tests)
@@ -282,12 +284,29 @@ class Session:
                           [shadow[id(v)].name for v in fetch])
         for v, value in zip(fetch, values):
             v._bound = value
-        self.templates[template.key] = template
-        self.last_template = template
-        self.templates.move_to_end(template.key)
-        if len(self.templates) > _TEMPLATES:
-            self.templates.popitem(last=False)
+        self._keep_template(template)
         return True
+
+    def _keep_template(self, template) -> None:
+        """Store a new template (first of its key) and make it the last step's."""
+        import weakref
+
+        bucket = self.templates.setdefault(template.key, [])
+        bucket.insert(0, template)
+        del bucket[_PER_KEY:]
+        self.templates.move_to_end(template.key)
+        while sum(len(b) for b in self.templates.values()) > _TEMPLATES:
+            oldest = next(iter(self.templates))
+            self.templates[oldest].pop()
+            if not self.templates[oldest]:
+                del self.templates[oldest]
+        if self.last_template is not None:
+            self.last_template.successor = weakref.ref(template)
+        self.last_template = template
+
+    def stored(self, template) -> bool:
+        """Whether `template` is still one the session keeps."""
+        return any(t is template for t in self.templates.get(template.key, ()))
 
     def _graph_to_keep(self, block, live: set) -> set:
         """ids of the ops a later backward() may walk: those behind live tensors that need

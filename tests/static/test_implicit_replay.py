@@ -332,3 +332,75 @@ def test_steps_whose_backward_drops_dead_gradient_ops_replay():
     assert SESSION.replays >= len(batches) - 3
     SESSION.reset()
     _same(got, _train(lambda *a: step(*a, read_first=True), batches))
+
+
+# ---------------------------------------------------------------- several templates
+# Steps that begin alike (the same first op on the same shapes) but differ later each keep
+# a template; Replayer._switch moves a step to the one it turns out to repeat.
+
+def _two_nets_alternating(read_mid_step: bool):
+    """Two models trained in alternate steps on the same batches (as a GAN's two players,
+    or a model and its EMA copy): their steps begin with the same op on the same shape."""
+    batches = _batches(12)
+    paddle.seed(0)
+    nets = [Net(), Net()]
+    opts = [paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
+                                      parameters=n.parameters()) for n in nets]
+    losses = []
+    for i, (x, y) in enumerate(batches):
+        net, opt = nets[i % 2], opts[i % 2]
+        opt.clear_grad()
+        out = net(paddle.to_tensor(x))
+        if i % 2:  # the second model's loss has one more term: the steps differ late
+            out = out * 0.5
+        loss = F.cross_entropy(out, paddle.to_tensor(y))
+        value = float(loss) if read_mid_step else None  # a read before backward records
+        loss.backward()
+        opt.step()
+        losses.append(float(loss) if value is None else value)
+    return losses, {f"{k}/{name}": v for k, n in enumerate(nets)
+                    for name, v in n.state_dict().items()}
+
+
+def test_two_models_trained_in_alternate_steps_both_replay():
+    got = _two_nets_alternating(read_mid_step=False)
+    # the first two steps of each model record (the second one: the gradients start at
+    # zero instead of None); every later step replays its own model's template
+    assert SESSION.replays >= 12 - 4
+    SESSION.reset()
+    _same(got, _two_nets_alternating(read_mid_step=True))
+
+
+def test_a_step_that_diverges_from_the_last_template_switches_to_a_matching_one():
+    batches = _batches(9)
+
+    def step(net, opt, x, y):  # every third step adds a penalty after the forward
+        opt.clear_grad()
+        out = net(x)
+        step.n += 1
+        loss = F.cross_entropy(out, y)
+        if step.n % 3 == 0:
+            loss = loss + 0.01 * (out * out).mean()
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    step.n = 0
+    got = _train(step, batches)
+    assert SESSION.replays >= 9 - 4  # the first two of each kind record
+
+    def reference(net, opt, x, y):
+        opt.clear_grad()
+        out = net(x)
+        reference.n += 1
+        loss = F.cross_entropy(out, y)
+        if reference.n % 3 == 0:
+            loss = loss + 0.01 * (out * out).mean()
+        value = float(loss)
+        loss.backward()
+        opt.step()
+        return value
+
+    reference.n = 0
+    SESSION.reset()
+    _same(got, _train(reference, batches))
