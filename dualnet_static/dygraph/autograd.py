@@ -177,16 +177,17 @@ def grad_of(var: Variable):
 
 def clear_grads(tensors, set_to_zero: bool = True) -> None:
     """clear_grad(): parameters' accumulators restart (at zero, or at None)."""
+    grad_state = SESSION.grad_state
     for v in tensors:
         if v is None or isinstance(v, str):
             continue
         if v._persistable:
-            name = getattr(v, "_origin", v).name
-            if name in SESSION.grad_state:
+            name = getattr(v, "_origin", v)._name
+            if name in grad_state:
                 if set_to_zero:
-                    SESSION.grad_state[name] = "zero"
+                    grad_state[name] = "zero"
                 else:
-                    del SESSION.grad_state[name]
+                    del grad_state[name]
         elif getattr(v, "_grad_var", None) is not None:
             v._grad_var = to_tensor(value_of(v._grad_var) * 0) if set_to_zero else None
 
@@ -199,7 +200,7 @@ def optimizer_step(opt, parameters=None) -> list:
     replayer = SESSION.replayer
     if replayer is not None:
         if replayer.step(opt, parameters):
-            SESSION.flush()
+            SESSION.run()  # (flush: a matched step has pending events)
             return []
         replayer.materialize(SESSION.block())
     params_grads = record_step(opt, parameters)

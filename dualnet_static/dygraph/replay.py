@@ -364,10 +364,22 @@ def _compile_matcher(t: Template, e: int):
             env[f"P{i}"], env[f"D{i}"] = r[1], r[3]
             code.append(f"    if {a} is not P{i} or {a}._stop_gradient != {bool(r[2])} or "
                         f"{a}._dtype != D{i}:")
-        else:  # a leaf bound in this step (one of another goes the binder's way)
-            env[f"R{i}"] = r
-            code.append(f"    if not isinstance({a}, Variable) or {a}.block is not self.block "
-                        f"or not self._match({a}, R{i}, None, -1):")
+        else:  # a leaf bound in this step (one of another goes the binder's way): the
+            # k-th distinct one of the step, with the template's shape and dtype (_match)
+            env["LEAF_METAS"] = t.leaf_metas
+            code += [f"    if not isinstance({a}, Variable) or {a}.block is not self.block or "
+                     f"{a}._bound is None or {a}.op is not None or {a}._persistable or "
+                     f"{a}._value is not None:",
+                     "        return None",
+                     f"    k = self.leaves.get(id({a}))",
+                     "    if k is None:",
+                     "        k = len(self.leaf_objs)",
+                     f"        if k >= {len(t.leaf_metas)} or LEAF_METAS[k] != ({a}._shape, "
+                     f"{a}._dtype, {a}._stop_gradient):",
+                     "            return None",
+                     f"        self.leaves[id({a})] = k",
+                     f"        self.leaf_objs.append({a})",
+                     f"    if k != {r[1]}:"]
         code.append("        return None")
         if r is not None:
             flows.append(f"not {a}._stop_gradient")
@@ -375,17 +387,20 @@ def _compile_matcher(t: Template, e: int):
         flow = f"({' or '.join(flows)})" if diff else "False"
         code += [f"    if not {ok} >> (_ctx.grad_enabled << 1 | {flow}) & 1:",
                  "        return None"]
-    if len(outs) == 1 and outs[0] is not None:  # one output (most ops): made here
-        env["PROTO"], env["REF"], env["STEM"] = outs[0]
-        code += ["    v = _new_var(Variable)", "    d = v.__dict__", "    d.update(PROTO)",
-                 "    d['block'] = self.block", "    d['_name'] = STEM + self.suffix",
-                 "    self.made.append(v)", "    produced[id(v)] = REF",
-                 "    self.outs.append([v])", f"    self.cursor = {e + 1}",
-                 f"    _reg._fast = _bind(MATCHERS[{e + 1}], self)  # _install_next",
-                 f"    return {'v' if opdef.n_out == 1 else '(v,)'}"]
-    else:
-        env["OUTS"] = outs
-        code.append("    return self._emit(OPDEF, OUTS, self.block, None)")
+    names = []
+    for j, o in enumerate(outs):  # the outputs, made here (Replayer._output)
+        if o is None:
+            names.append("None")
+            continue
+        env[f"PROTO{j}"], env[f"REF{j}"], env[f"STEM{j}"] = o
+        code += [f"    v{j} = _new_var(Variable)", f"    d = v{j}.__dict__",
+                 f"    d.update(PROTO{j})", "    d['block'] = self.block",
+                 f"    d['_name'] = STEM{j} + self.suffix", f"    self.made.append(v{j})",
+                 f"    produced[id(v{j})] = REF{j}"]
+        names.append(f"v{j}")
+    code += [f"    self.outs.append([{', '.join(names)}])", f"    self.cursor = {e + 1}",
+             f"    _reg._fast = _bind(MATCHERS[{e + 1}], self)  # _install_next",
+             f"    return {names[0] if opdef.n_out == 1 else '(' + ', '.join(names) + ',)'}"]
     exec("\n".join(code), env)  # noqa: S102 - generated from the spec above, no user text
     return env["match"]
 
@@ -447,10 +462,11 @@ class Replayer:
         return None
 
     def _advance(self) -> None:
-        """A matched write / backward / step event (per-event lists stay aligned)."""
+        """A matched write / backward / step event (per-event lists stay aligned); the next
+        event's matcher becomes the fast path (_install_next, inlined)."""
         self.outs.append(None)
         self.cursor += 1
-        _install_next(self)
+        _reg._fast = MethodType(self.t.matchers[self.cursor], self)
 
     def _match(self, a, r, consts: dict, i: int) -> bool:
         if r is None:
@@ -572,12 +588,11 @@ class Replayer:
         tried = []
         if last is not None:
             succ = last.successor() if last.successor is not None else None
-            for t in (succ, last):
-                if t is not None and t not in tried and session.stored(t):
-                    tried.append(t)
-                    out = self._first_match(t, opdef, args, attrs)
-                    if out is not None:
-                        return out
+            tried = [t for t in (succ, last) if t is not None and session.stored(t)]
+        for t in tried:
+            out = self._first_match(t, opdef, args, attrs)
+            if out is not None:
+                return out
         for a in args:
             if a is not None and not isinstance(a, Variable):
                 return None
@@ -673,21 +688,25 @@ class Replayer:
         return t
 
     def backward(self, loss, grad_tensor, retain: bool) -> bool:
-        while True:
-            if self._backward(loss, grad_tensor, retain):
+        """A matched backward(): its effects on the gradient states (True), or False."""
+        while True:  # _next("backward") and _advance, inlined: once per step
+            t = self.t
+            if t is not None and self.cursor < len(t.events) and self._backward_matches(
+                    t.events[self.cursor], loss, grad_tensor, retain):
+                for name in t.events[self.cursor][5]:
+                    self.session.grad_state[name] = "held"
+                self._advance()
                 return True
             if not self._switch():
                 return False
 
-    def _backward(self, loss, grad_tensor, retain: bool) -> bool:
-        ev = self._next("backward")
-        if ev is None or grad_tensor is not None or self.produced.get(id(loss)) != ev[1] or \
-                retain != ev[2]:
+    def _backward_matches(self, ev, loss, grad_tensor, retain: bool) -> bool:
+        if ev[0] != "backward" or grad_tensor is not None or \
+                self.produced.get(id(loss)) != ev[1] or retain != ev[2]:
             return False
         # the step used the template's parameters (every op matched), so their states are
         # read by the template's names (fast-matched ops made no twins to scan for)
-        grad_state = self.session.grad_state
-        get = grad_state.get
+        get = self.session.grad_state.get
         for name, state in ev[3]:
             if get(name) != state:
                 return False
@@ -696,25 +715,22 @@ class Replayer:
                 v = self.outs[r[1]][r[2]]
                 if v is None or v._stop_gradient != stop or v._stop_explicit != explicit:
                     return False
-        for name in ev[5]:
-            grad_state[name] = "held"
-        self._advance()
         return True
 
     def step(self, opt, parameters) -> bool:
-        while True:
-            if self._step(opt, parameters):
-                return True
+        """A matched optimizer step (True; the run follows), or False."""
+        t = self.t
+        while True:  # _next("step") and _advance, inlined: once per step, after the plan
+            if t is not None and self.cursor < len(t.events):
+                ev = t.events[self.cursor]
+                if ev[0] == "step" and parameters is None and ev[1]() is opt and \
+                        ev[2] == self.session.opt_states(opt):
+                    self.outs.append(None)
+                    self.cursor += 1
+                    return True
             if not self._switch():
                 return False
-
-    def _step(self, opt, parameters) -> bool:
-        ev = self._next("step")
-        if ev is None or parameters is not None or ev[1]() is not opt or \
-                ev[2] != self.session.opt_states(opt):
-            return False
-        self._advance()
-        return True
+            t = self.t
 
     def swapped(self, a, b) -> None:
         """An in-place method exchanged the objects a and b (tensor_methods/inplace.py):
@@ -739,7 +755,9 @@ class Replayer:
             return None
         # the step's outputs Python still references (session._live_ids: a replayed step
         # has no Operators, so the replayer's lists are their only other holders)
-        produced, live, live_refs = self.produced, {id(v) for v in want}, set()
+        produced, live, live_refs = self.produced, set(), set()
+        for v in want:
+            live.add(id(v))
         kept = []  # the live outputs themselves: they move into the next step (Session._retire)
         for v in self.made:
             if _refcount(v) > _BASE or id(v) in live:
@@ -751,15 +769,16 @@ class Replayer:
         if live_refs != t.live:
             return None
         self.kept = kept
-        leaves = self.leaf_objs
-        feed = {name: leaves[k]._bound for name, k in t.feeds}
+        leaves, feed, checked = self.leaf_objs, {}, True
+        for name, k in t.feeds:
+            value = feed[name] = leaves[k]._bound
+            # the leaves matched the template's shapes and dtypes (_match): no feed checks
+            checked = checked and type(value) is np.ndarray
         prepared = t.prepared
         if prepared is None or not prepared.current():
             prepared = t.prepared = Executor().prepare(t.view, list(feed),
                                                        [name for name, _ in t.fetches])
-        # the leaves matched the template's shapes and dtypes (_match): no feed checks
-        values = prepared.run(feed, global_scope(), checked=all(
-            type(a) is np.ndarray for a in feed.values()))
+        values = prepared.run(feed, global_scope(), checked=checked)
         last = self.session.last_template
         if last is not None and last is not t and (
                 last.successor is None or last.successor() is not t):
@@ -777,7 +796,7 @@ class Replayer:
         from .autograd import record_backward, record_step
 
         session = self.session
-        session.replayer = None
+        session.set_replayer(None)
         if self.t is None:
             return None
         names = block.vars

@@ -55,21 +55,17 @@ class Session:
         # step replay (replay.py): templates by their first event (first_key -> [template,
         # ...], most recent first), this step's replayer
         self.templates: OrderedDict = OrderedDict()
-        self.replayer = None
+        self.replayer = None  # (set_replayer) while there is one, registry.apply tries
+        #                       its fast path first
         self.replays = 0  # steps replayed (for inspection and tests)
         self.last_template = None  # the template the last step made or replayed
         self._new_log()
 
-    @property
-    def replayer(self):
+    def set_replayer(self, replayer) -> None:
         """This step's Replayer (replay.py), or None; while there is one, registry.apply
         tries its fast path first."""
-        return self._replayer
-
-    @replayer.setter
-    def replayer(self, replayer) -> None:
-        self._replayer = replayer
-        registry.set_fast_path(None if replayer is None else replayer.fast)
+        self.replayer = replayer
+        registry._fast = None if replayer is None else replayer.fast  # set_fast_path
 
     def _new_log(self) -> None:
         self.log: list = []
@@ -93,7 +89,7 @@ class Session:
             program._implicit = True
         self.program, self.executed, self.consumed = program, 0, 0
         self._new_log()
-        self.replayer = Replayer(self) if self.templates else None
+        self.set_replayer(Replayer(self) if self.templates else None)
         return program
 
     def reset(self) -> None:
@@ -101,7 +97,8 @@ class Session:
         state."""
         self.program, self.executed, self.consumed = None, 0, 0
         self.templates.clear()
-        self.last_template = self.replayer = None
+        self.last_template = None
+        self.set_replayer(None)
         self.grad_state.clear()
         self._new_log()
 
@@ -163,7 +160,7 @@ class Session:
         if cached is None or len(cached[0]) != len(params) or \
                 not all(map(operator.is_, cached[0], params)):
             cached = opt.__dict__["_implicit_names"] = (tuple(params), _param_names(params))
-        return tuple([get(name) for name in cached[1]])
+        return tuple(map(get, cached[1]))
 
     def output_flags(self) -> tuple:
         """(id(var), stop_gradient, explicit) of the user ops' outputs so far (a backward's
@@ -306,7 +303,10 @@ class Session:
 
     def stored(self, template) -> bool:
         """Whether `template` is still one the session keeps."""
-        return any(t is template for t in self.templates.get(template.key, ()))
+        for t in self.templates.get(template.key, ()):
+            if t is template:
+                return True
+        return False
 
     def _graph_to_keep(self, block, live: set) -> set:
         """ids of the ops a later backward() may walk: those behind live tensors that need
@@ -346,7 +346,8 @@ class Session:
         """After a run raised: drop the ops that did not run (values already kept stay with
         their tensors), so the next step starts clean."""
         del block.ops[self.executed:]
-        self.program = self.replayer = None
+        self.program = None
+        self.set_replayer(None)
 
     def _compact(self, block, graph: set, keep: set) -> None:
         """KEEP: only the ops of the kept graph stay (all of them ran), and the variables
@@ -364,7 +365,9 @@ class Session:
         (no Operator was recorded, so nothing else refers to it)."""
         block = self.program.blocks[0]
         block.vars, block.ops, block._consts = {}, [], {}
-        self._new_program(self.program)
+        self.executed = self.consumed = 0  # _new_program(self.program), inlined
+        self._new_log()
+        self.set_replayer(Replayer(self))  # (templates: this step replayed one)
         names = block.vars
         for v in replayer.kept:
             if v._bound is not None:
