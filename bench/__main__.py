@@ -52,6 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--memory", choices=("all", "largest", "none"),
                    help="peak-memory pass for all groups, the largest batch only, or none")
     p.add_argument("--no-overhead", action="store_true", help="skip the per-op overhead")
+    p.add_argument("--no-growth", action="store_true",
+                   help="skip the step growth with the batch (paired timing)")
     p.add_argument("--no-compile", action="store_true", help="skip compile time vs op count")
     p.add_argument("--compile-depth", type=int,
                    help="hidden layers of the small compile-time program (default 3)")
@@ -76,6 +78,8 @@ def config_from(args: argparse.Namespace) -> Config:
             overrides[field] = value
     if args.no_overhead:
         overrides["overhead"] = False
+    if args.no_growth:
+        overrides["growth"] = False
     if args.no_compile:
         overrides["compile"] = False
     if args.quiet:

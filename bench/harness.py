@@ -62,6 +62,7 @@ class Config:
     mem_steps: int = 1  # steps whose peak memory is taken
     settle_s: float = 0.015  # sleep after each mode's block of steps
     group_budget_s: float = 10.0  # no new timing round (after 3) once a group took this
+    growth: bool = True  # the step-growth section (batch_growth)
     overhead: bool = True  # the per-op overhead section
     overhead_ops: int = 2000  # tiny ops per timed loop (eager); long chain length (static)
     overhead_repeats: int = 7
@@ -163,6 +164,7 @@ def _time_interleaved(runners: list, cfg: Config) -> None:
         if out and "error" not in row:
             row["ms"] = statistics.median(out)
             row["rounds"] = len(out)
+            row["_samples"] = out
 
 
 def peak_memory(mode: str, model: str, batch: int, task: str, cfg: Config):
@@ -238,6 +240,7 @@ def run_group(model: str, batch: int, task: str, cfg: Config, skipped: dict) -> 
     ref = next((r for r in rows if r["mode"] == "pytorch" and "ms" in r), None)
     for row in rows:
         row.pop("_calibration", None)
+        row.pop("_samples", None)
         if ref is not None and "ms" in row:
             row["vs_torch"] = row["ms"] / ref["ms"]
     if cfg.memory == "all" or (cfg.memory == "largest" and batch == max(cfg.batches)):
@@ -261,6 +264,45 @@ def step_benchmarks(cfg: Config, skipped: dict) -> list[dict]:
         _log(cfg, f"{model} batch {batch} {task}: {time.perf_counter() - t0:.1f} s "
                   f"({i + 1}/{len(groups)})")
     return rows
+
+
+GROWTH_MODES = ("static", "eager", "implicit", "to_static")
+
+
+def batch_growth(cfg: Config) -> list[dict]:
+    """How a training step's time grows from the smallest to the largest batch of the run
+    (64 -> 256 by default), per model and dualnet mode. The two batches of a pair are timed
+    in alternating rounds and the figure is the median of the rounds' quotients, so that the
+    machine's speed, which moves between the step groups of the table, weighs on both."""
+    if len(cfg.batches) < 2:
+        return []
+    lo, hi = min(cfg.batches), max(cfg.batches)
+    out = []
+    for model in cfg.models:
+        for mode in (m for m in GROWTH_MODES if m in cfg.modes):
+            row = {"model": model, "mode": mode, "batches": [lo, hi]}
+            pair = []
+            try:
+                for batch in (lo, hi):
+                    r = {}
+                    pair.append((r, _build_and_probe(mode, model, batch, "train", cfg, r)))
+            except Unavailable:
+                continue
+            except Exception as e:  # noqa: BLE001 - a failing mode is a row, not the end
+                row["error"] = error_text(e)
+                out.append(row)
+                continue
+            _time_interleaved(pair, cfg)
+            (r_lo, _), (r_hi, _) = pair
+            pair.clear()
+            if "error" in r_lo or "error" in r_hi:
+                row["error"] = r_lo.get("error") or r_hi.get("error")
+            else:
+                row["ratio"] = statistics.median(
+                    b / a for a, b in zip(r_lo["_samples"], r_hi["_samples"]))
+                row["ms"] = [r_lo["ms"], r_hi["ms"]]
+            out.append(row)
+    return out
 
 
 # ---------------------------------------------------------------- machine
@@ -328,6 +370,7 @@ class Results:
     config: dict
     rows: list = field(default_factory=list)
     overhead: list = field(default_factory=list)
+    growth: list = field(default_factory=list)
     compile: list = field(default_factory=list)
     targets: list = field(default_factory=list)
     skipped: dict = field(default_factory=dict)
@@ -372,6 +415,9 @@ def run(cfg: Config) -> Results:
     gc.freeze()
     try:
         res.rows = step_benchmarks(cfg, res.skipped)
+        if cfg.growth:
+            _log(cfg, "step growth with the batch")
+            res.growth = batch_growth(cfg)
         if cfg.overhead:
             _log(cfg, "per-op overhead")
             res.overhead = per_op_overhead(cfg)
@@ -383,6 +429,6 @@ def run(cfg: Config) -> Results:
                 res.compile = [{"model": "deep MLP", "error": error_text(e)}]
     finally:
         gc.unfreeze()
-    res.targets = targets(res.rows, res.overhead, res.compile)
+    res.targets = targets(res.rows, res.overhead, res.compile, res.growth)
     res.seconds = time.perf_counter() - t0
     return res
