@@ -271,12 +271,14 @@ GROWTH_MODES = ("static", "eager", "implicit", "to_static")
 
 def batch_growth(cfg: Config) -> list[dict]:
     """How a training step's time grows from the smallest to the largest batch of the run
-    (64 -> 256 by default), per model and dualnet mode. The two batches of a pair are timed
-    in alternating rounds and the figure is the median of the rounds' quotients, so that the
-    machine's speed, which moves between the step groups of the table, weighs on both."""
+    (64 -> 256, the target's pair, when the run has both), per model and dualnet mode. The
+    two batches of a pair are timed in alternating rounds and the figure is the median of the
+    rounds' quotients, so that the machine's speed, which moves between the step groups of
+    the table, weighs on both."""
     if len(cfg.batches) < 2:
         return []
-    lo, hi = min(cfg.batches), max(cfg.batches)
+    lo, hi = (64, 256) if {64, 256} <= set(cfg.batches) else (min(cfg.batches),
+                                                               max(cfg.batches))
     out = []
     for model in cfg.models:
         for mode in (m for m in GROWTH_MODES if m in cfg.modes):

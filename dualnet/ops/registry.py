@@ -233,15 +233,20 @@ class intercept:
 
 
 _fast = None  # implicit mode's step replay (set_fast_path), tried before the binders
+_fast_types: frozenset = frozenset()  # ... for calls whose first argument is of these types
 
 
-def set_fast_path(fn) -> None:
-    """Install `fn(op, args, attrs)` (None to remove): `apply` tries it first, after any
-    interceptor; a non-None result is the op's output. Implicit mode's step replay
-    (dualnet_static/dygraph/replay.py) installs one while a step repeats its template, so a
-    matched op skips dispatch, promotion and the binder."""
-    global _fast
+def set_fast_path(fn, types=()) -> None:
+    """Install `fn(op, args, attrs)` (None to remove) for calls whose first argument's type
+    is one of `types`: `apply` tries it first, after any interceptor; a non-None result is
+    the op's output. Implicit mode's step replay (dualnet_static/dygraph/replay.py) installs
+    one while a step repeats its template, so a matched op skips dispatch, promotion and the
+    binder; the types keep other front ends' calls from paying for it (an eager op in the
+    same process skips it with one set lookup). The replayer may swap `_fast` itself as
+    it goes from one event to the next."""
+    global _fast, _fast_types
     _fast = fn
+    _fast_types = frozenset(types) if fn is not None else frozenset()
 
 
 def _pick_binder(args):
@@ -270,7 +275,7 @@ def apply(op, *args, **attrs):
             finally:
                 _local.interceptor = interceptor
     fast = _fast
-    if fast is not None:
+    if fast is not None and args and type(args[0]) in _fast_types:
         out = fast(op, args, attrs)
         if out is not None:
             return out

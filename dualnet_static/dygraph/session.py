@@ -35,6 +35,17 @@ _SWEEP_EVERY = 256  # bound leaves between two sweeps of the unreferenced ones
 _TEMPLATES = 8  # step templates kept (most recently made)
 _PER_KEY = 4  # of them with the same first event (Replayer._switch tells them apart)
 _LEAVES: dict = {}  # (dtype, stop_gradient) -> attributes of a fresh fed leaf
+
+
+def _subclasses(cls) -> set:
+    out = {cls}
+    for sub in cls.__subclasses__():
+        out |= _subclasses(sub)
+    return out
+
+
+# implicit mode's tensors: registry.apply tries the replayer's fast path for calls on them
+_TENSOR_TYPES = frozenset(_subclasses(Variable))
 _new_var = object.__new__
 
 
@@ -65,7 +76,7 @@ class Session:
         """This step's Replayer (replay.py), or None; while there is one, registry.apply
         tries its fast path first."""
         self.replayer = replayer
-        registry._fast = None if replayer is None else replayer.fast  # set_fast_path
+        registry.set_fast_path(None if replayer is None else replayer.fast, _TENSOR_TYPES)
 
     def _new_log(self) -> None:
         self.log: list = []

@@ -404,3 +404,29 @@ def test_a_step_that_diverges_from_the_last_template_switches_to_a_matching_one(
     reference.n = 0
     SESSION.reset()
     _same(got, _train(reference, batches))
+
+
+def test_the_fast_path_is_not_consulted_for_other_front_ends_tensors():
+    # a process that ran implicit steps keeps a replayer (and its fast path) installed for
+    # the next step: an eager op must not pay for trying it
+    import dualnet_eager as torch
+    from dualnet.ops import registry
+
+    _train(plain_step, _batches(4))
+    assert registry._fast is not None
+    calls = []
+    inner = registry._fast
+
+    def counting(op, args, attrs):
+        calls.append(op.name)
+        return inner(op, args, attrs)
+
+    registry._fast = counting
+    try:
+        out = torch.ones(3) + torch.ones(3)
+        assert calls == []
+        np.testing.assert_allclose(out.numpy(), 2.0)
+        paddle.to_tensor(np.ones(3, np.float32)) * 2.0
+        assert calls  # implicit mode's own tensors still go through it
+    finally:
+        registry._fast = inner
