@@ -11,8 +11,12 @@ its closure; then
    about `round_ms`, at least one), with a short sleep after each block (OpenBLAS's and
    PyTorch's OpenMP threads keep spinning after a call and would slow whatever runs next on the
    same cores). "ms/step" is the median over the rounds of the block's mean step time, "vs
-   torch" its ratio to PyTorch's figure in the same group. Python's garbage collector stays on:
-   its cost is part of a framework's cost.
+   torch" the median over the rounds of its ratio to PyTorch's block time in the same round
+   (so is the ratio to onnxruntime): a slow spell of the machine weighs on both sides of
+   each quotient. Python's garbage collector stays on: its cost is part of a framework's
+   cost.
+4. step growth (batch_growth): per model and mode, the training steps at batch 64 and 256
+   timed in alternating rounds; the figure is the median of the rounds' quotients.
 3. peak memory, in a separate pass (tracing slows everything down): the closure is built again
    from a cleared plan cache while allocations are traced, runs `mem_warmup` steps, then the
    peak of the bytes alive during `mem_steps` more steps is read, counted from before the build.
@@ -219,6 +223,16 @@ def _torch_peak(model: str, batch: int, task: str, cfg: Config):
     return peak / 2**20, "torch profiler"
 
 
+def _paired(row: dict, ref: dict) -> float:
+    """row's time over ref's: the median of the rounds' quotients when both ran every round
+    (the machine's speed, which moves during a group, then weighs on both), else the
+    quotient of their medians."""
+    a, b = row.get("_samples"), ref.get("_samples")
+    if a and b and len(a) == len(b):
+        return statistics.median(x / y for x, y in zip(a, b))
+    return row["ms"] / ref["ms"]
+
+
 def run_group(model: str, batch: int, task: str, cfg: Config, skipped: dict) -> list[dict]:
     """The rows of one (model, batch, task): every available mode, measured together."""
     rows, runners = [], []
@@ -238,11 +252,15 @@ def run_group(model: str, batch: int, task: str, cfg: Config, skipped: dict) -> 
     _time_interleaved(runners, cfg)
     runners.clear()
     ref = next((r for r in rows if r["mode"] == "pytorch" and "ms" in r), None)
+    ort = next((r for r in rows if r["mode"] == "onnxruntime" and "ms" in r), None)
     for row in rows:
         row.pop("_calibration", None)
-        row.pop("_samples", None)
         if ref is not None and "ms" in row:
-            row["vs_torch"] = row["ms"] / ref["ms"]
+            row["vs_torch"] = _paired(row, ref)
+        if ort is not None and "ms" in row and row is not ort:
+            row["vs_onnxruntime"] = _paired(row, ort)
+    for row in rows:
+        row.pop("_samples", None)
     if cfg.memory == "all" or (cfg.memory == "largest" and batch == max(cfg.batches)):
         for row in rows:
             if "error" in row:

@@ -35,7 +35,9 @@ def targets(rows: list[dict], overhead: list[dict], compile_rows: list[dict],
         ort = _find(rows, model=model, batch=64, task="infer", mode="onnxruntime")
         for mode in ("static", "to_static"):
             r = _find(rows, model=model, batch=64, task="infer", mode=mode)
-            value = r["ms"] / ort["ms"] if r and ort and "ms" in r and "ms" in ort else None
+            value = None
+            if r and ort and "ms" in r and "ms" in ort:
+                value = r.get("vs_onnxruntime", r["ms"] / ort["ms"])  # paired (harness)
             add(f"{mode} {model} inference b64 / onnxruntime", value, 1.3)
     explicit = _find(rows, model="mlp", batch=64, task="train", mode="static")
     implicit = _find(rows, model="mlp", batch=64, task="train", mode="implicit")
@@ -153,7 +155,8 @@ def report(data: dict, markdown: bool = False) -> str:
     if data["rows"]:
         lines += [step_table(data["rows"], markdown), "",
                   "ms/step: median over interleaved rounds; vs torch: ratio to PyTorch eager in "
-                  "the same group (same model, batch, task).",
+                  "the same group (same model, batch, task): the median of the rounds' "
+                  "quotients.",
                   "peak MB: bytes alive at the peak of a steady step, counted from before the "
                   "model was built (parameters, optimizer state, gradients, plan buffers, "
                   "temporaries; not the input batch); tm = tracemalloc (NumPy data + Python "
