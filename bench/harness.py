@@ -253,12 +253,15 @@ def run_group(model: str, batch: int, task: str, cfg: Config, skipped: dict) -> 
     runners.clear()
     ref = next((r for r in rows if r["mode"] == "pytorch" and "ms" in r), None)
     ort = next((r for r in rows if r["mode"] == "onnxruntime" and "ms" in r), None)
+    explicit = next((r for r in rows if r["mode"] == "static" and "ms" in r), None)
     for row in rows:
         row.pop("_calibration", None)
         if ref is not None and "ms" in row:
             row["vs_torch"] = _paired(row, ref)
         if ort is not None and "ms" in row and row is not ort:
             row["vs_onnxruntime"] = _paired(row, ort)
+        if explicit is not None and row["mode"] == "implicit" and "ms" in row:
+            row["vs_static"] = _paired(row, explicit)  # implicit mode's own target
     for row in rows:
         row.pop("_samples", None)
     if cfg.memory == "all" or (cfg.memory == "largest" and batch == max(cfg.batches)):

@@ -104,9 +104,10 @@ class Session:
         return program
 
     def reset(self) -> None:
-        """Forget the step program (unrun ops are dropped), the template and every gradient
-        state."""
+        """Forget the step program (unrun ops are dropped), the templates, every gradient
+        state and the count of replayed steps."""
         self.program, self.executed, self.consumed = None, 0, 0
+        self.replays = 0
         self.templates.clear()
         self.last_template = None
         self.set_replayer(None)

@@ -72,6 +72,30 @@ def _reference(batches):
     return _train(step, batches)
 
 
+def _replayed_and_recorded(loss_of, batches) -> int:
+    """Train with `loss_of(net, x, y, n) -> loss` (n: the step's number from 1) as plain
+    steps, then with each step recorded (a read before backward), and check that both give
+    the same losses and parameters. Returns the replays of the first run."""
+    def make(read: bool):
+        count = [0]
+
+        def step(net, opt, x, y):
+            opt.clear_grad()
+            count[0] += 1
+            loss = loss_of(net, x, y, count[0])
+            value = float(loss) if read else None
+            loss.backward()
+            opt.step()
+            return float(loss) if value is None else value
+        return step
+
+    got = _train(make(False), batches)
+    replays = SESSION.replays
+    SESSION.reset()
+    _same(got, _train(make(True), batches))
+    return replays
+
+
 def _same(a, b):
     np.testing.assert_allclose(a[0], b[0], rtol=1e-6)
     for name in a[1]:
@@ -211,38 +235,13 @@ def test_a_learning_rate_scheduler_steps_under_replay():
 # arguments (parameters by identity, no twins) and leaves anything else to the binder.
 
 def test_the_fast_path_matches_ops_and_a_divergence_still_records_them():
-    batches = _batches(10)
-    calls = []
-
-    def step(net, opt, x, y):
-        opt.clear_grad()
+    def loss_of(net, x, y, n):
         out = net(x)
-        calls.append(1)
-        if len(calls) == 7:  # fast-matched parameter ops, then an op the template lacks
+        if n == 7:  # fast-matched parameter ops, then an op the template lacks
             out = F.relu(out)
-        loss = F.cross_entropy(out, y)
-        loss.backward()
-        opt.step()
-        return float(loss)
+        return F.cross_entropy(out, y)
 
-    got = _train(step, batches)
-    assert SESSION.replays >= 6
-
-    def reference(net, opt, x, y):
-        opt.clear_grad()
-        out = net(x)
-        reference.calls += 1
-        if reference.calls == 7:
-            out = F.relu(out)
-        loss = F.cross_entropy(out, y)
-        value = float(loss)  # a read before backward: every step records
-        loss.backward()
-        opt.step()
-        return value
-
-    reference.calls = 0
-    SESSION.reset()
-    _same(got, _train(reference, batches))
+    assert _replayed_and_recorded(loss_of, _batches(10)) >= 6
 
 
 def test_an_explicit_program_built_during_a_replayed_step_gets_its_own_ops():
@@ -372,38 +371,12 @@ def test_two_models_trained_in_alternate_steps_both_replay():
 
 
 def test_a_step_that_diverges_from_the_last_template_switches_to_a_matching_one():
-    batches = _batches(9)
-
-    def step(net, opt, x, y):  # every third step adds a penalty after the forward
-        opt.clear_grad()
+    def loss_of(net, x, y, n):  # every third step adds a penalty after the forward
         out = net(x)
-        step.n += 1
         loss = F.cross_entropy(out, y)
-        if step.n % 3 == 0:
-            loss = loss + 0.01 * (out * out).mean()
-        loss.backward()
-        opt.step()
-        return float(loss)
+        return loss + 0.01 * (out * out).mean() if n % 3 == 0 else loss
 
-    step.n = 0
-    got = _train(step, batches)
-    assert SESSION.replays >= 9 - 4  # the first two of each kind record
-
-    def reference(net, opt, x, y):
-        opt.clear_grad()
-        out = net(x)
-        reference.n += 1
-        loss = F.cross_entropy(out, y)
-        if reference.n % 3 == 0:
-            loss = loss + 0.01 * (out * out).mean()
-        value = float(loss)
-        loss.backward()
-        opt.step()
-        return value
-
-    reference.n = 0
-    SESSION.reset()
-    _same(got, _train(reference, batches))
+    assert _replayed_and_recorded(loss_of, _batches(9)) >= 9 - 4  # two of each kind record
 
 
 def test_the_fast_path_is_not_consulted_for_other_front_ends_tensors():
