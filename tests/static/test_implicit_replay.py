@@ -403,3 +403,43 @@ def test_the_fast_path_is_not_consulted_for_other_front_ends_tensors():
         assert calls  # implicit mode's own tensors still go through it
     finally:
         registry._fast = inner
+
+
+def _gan(read_mid_step: bool, steps: int = 12):
+    """A GAN's loop: the discriminator's step on a detached fake and a real batch, then the
+    generator's step through the discriminator. Both steps begin with the generator's forward
+    on the same noise shape, so they share a first key and part of their events."""
+    rng = np.random.default_rng(1)
+    paddle.seed(0)
+    gen, disc = nn.Linear(4, 6), nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt_g = paddle.optimizer.Adam(learning_rate=0.01, parameters=gen.parameters())
+    opt_d = paddle.optimizer.Adam(learning_rate=0.01, parameters=disc.parameters())
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = np.ones((5, 1), np.float32), np.zeros((5, 1), np.float32)
+    losses = []
+
+    def finish(loss, opt):
+        value = float(loss) if read_mid_step else None
+        loss.backward()
+        opt.step()
+        losses.append(float(loss) if value is None else value)
+
+    for _ in range(steps // 2):
+        z = paddle.to_tensor(rng.standard_normal((5, 4)).astype(np.float32))
+        real = paddle.to_tensor(rng.standard_normal((5, 6)).astype(np.float32))
+        opt_d.clear_grad()
+        fake = gen(z)
+        finish(bce(disc(fake.detach()), paddle.to_tensor(zeros))
+               + bce(disc(real), paddle.to_tensor(ones)), opt_d)
+        opt_g.clear_grad()
+        finish(bce(disc(gen(z)), paddle.to_tensor(ones)), opt_g)
+    state = {f"g/{k}": v for k, v in gen.state_dict().items()}
+    state.update({f"d/{k}": v for k, v in disc.state_dict().items()})
+    return losses, state
+
+
+def test_a_gan_loop_replays_both_players_steps():
+    got = _gan(read_mid_step=False)
+    assert SESSION.replays >= 12 - 4  # each player's first two steps record
+    SESSION.reset()
+    _same(got, _gan(read_mid_step=True))
