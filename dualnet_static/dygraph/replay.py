@@ -18,6 +18,12 @@ the fetched values go to this step's tensors.
 Anything else - another op or attrs, a value asked for mid-step, other live tensors - makes
 the replayer *materialize*: the matched ops become real Operators (the matched backward and
 optimizer step are appended for real) and recording continues as if no replay had happened.
+
+Templates are kept by their first event, several per key (a loop alternating two models, or
+a GAN's two players, begins each step alike): a step that stops matching its template first
+switches to another of the same key whose events so far are the same (`Replayer._switch`).
+Matching an op is the work of a matcher generated per template event (`_compile_matcher`),
+which registry.apply calls directly once the previous event matched.
 """
 from __future__ import annotations
 
