@@ -443,3 +443,49 @@ def test_a_gan_loop_replays_both_players_steps():
     assert SESSION.replays >= 12 - 4  # each player's first two steps record
     SESSION.reset()
     _same(got, _gan(read_mid_step=True))
+
+
+class ConvNet(nn.Layer):
+    def __init__(self):
+        super().__init__()
+        # no conv bias before the batch norm: its gradient is zero up to rounding, which
+        # Adam's normalized step would amplify into a difference of plans' summation orders
+        self.conv = nn.Conv2D(1, 4, 3, padding=1, bias_attr=False)
+        self.bn = nn.BatchNorm2D(4)
+        self.pool = nn.MaxPool2D(2)
+        self.fc = nn.Linear(4 * 4 * 4, 3)
+
+    def forward(self, x):
+        h = self.pool(F.relu(self.bn(self.conv(x))))
+        return self.fc(paddle.flatten(h, 1))
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: paddle.optimizer.Adam(learning_rate=0.01, parameters=ps,
+                                     grad_clip=nn.ClipGradByGlobalNorm(0.5)),
+    lambda ps: paddle.optimizer.AdamW(learning_rate=0.01, parameters=ps, weight_decay=0.1),
+    lambda ps: paddle.optimizer.RMSProp(learning_rate=0.01, parameters=ps),
+], ids=["adam+clip", "adamw", "rmsprop"])
+def test_a_conv_net_replays_with_each_optimizer_as_it_records(make_opt):
+    rng = np.random.default_rng(3)
+    batches = [(rng.standard_normal((5, 1, 8, 8)).astype(np.float32), rng.integers(0, 3, 5))
+               for _ in range(8)]
+
+    def train(read_mid_step: bool):
+        paddle.seed(0)
+        net = ConvNet()
+        opt = make_opt(net.parameters())
+        losses = []
+        for x, y in batches:
+            loss = F.cross_entropy(net(paddle.to_tensor(x)), paddle.to_tensor(y))
+            value = float(loss) if read_mid_step else None
+            loss.backward()
+            opt.step()
+            opt.clear_grad()
+            losses.append(float(loss) if value is None else value)
+        return losses, net.state_dict()
+
+    got = train(read_mid_step=False)
+    assert SESSION.replays >= len(batches) - 2
+    SESSION.reset()
+    _same(got, train(read_mid_step=True))
