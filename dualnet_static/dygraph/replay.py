@@ -80,6 +80,22 @@ def first_key(kind: str, opdef=None, attrs=None, inputs=()) -> tuple:
                                           for v in inputs))
 
 
+class _Named:
+    """Stands for a shadow variable where only its name is read (build_template)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class Segment:
+    """One run before a step's last (a value asked for mid-step): its private view and what
+    it reads and keeps, as Template's view, feeds, fetches and live."""
+
+    def __init__(self, view, feeds, fetches, live):
+        self.view, self.feeds, self.fetches, self.live = view, feeds, fetches, live
+        self.prepared = None
+
+
 class Template:
     """What a replayed step must do, and the program that does it."""
 
@@ -91,8 +107,11 @@ class Template:
         #                       ("write", event, output, name), ("backward", ...), ("step", ...)
         self.leaf_metas = leaf_metas  # k -> (shape, dtype, stop_gradient) of the k-th leaf
         self.view = view  # private Program; its plan is cached under it
-        self.feeds = feeds  # [(feed name in view, leaf k)]
+        self.feeds = feeds  # [(feed name in view, ("leaf", k) or ("out", event, output))]
         self.fetches = fetches  # [(fetch name in view, (event, output))]
+        # the runs a step made before its last one (a value read mid-step), in order: each a
+        # Segment, at a ("run", k) event (the last run is the template's own view)
+        self.segments = []
         self.live = live  # frozenset of the refs ("out", event, output) of the outputs
         #                   Python referenced at the run
         # per event, what Replayer.fast matches apply()'s own arguments against (None: that
@@ -136,12 +155,20 @@ def _ref(v, refs: dict, leaves: dict, leaf_metas: list):
     return False
 
 
-def build_template(log, pending, live: set, feeds, fetch, program):
+def build_template(log, pending, live: set, feeds, fetch, program, runs=()):
     """A Template from a step's event log, or None when the step cannot be replayed. Also
-    returns the private view to run now and {id(real var): shadow}."""
+    returns the private view to run now and {id(real var): shadow}. `runs`: the step's
+    earlier runs (Session.run's records: log position, live ids, feeds, fetch, view,
+    shadow), which become Segments at ("run", k) events."""
     refs, leaves, leaf_metas, events, index = {}, {}, [], [], {}
     fast, origins = [], {}
-    for entry in log:
+    marks = {r[0]: k for k, r in enumerate(runs)}  # log position -> run
+    for pos, entry in enumerate(log + [None]):
+        if pos in marks:
+            events.append(("run", marks[pos]))
+            fast.append(None)
+        if entry is None:
+            break
         kind = entry[0]
         if kind != "op":
             fast.append(None)
@@ -180,19 +207,26 @@ def build_template(log, pending, live: set, feeds, fetch, program):
             events.append(("backward", loss_ref, retain, states, tuple(flag_refs), granted))
         elif kind == "step":
             events.append(entry)
-    fetches = []
-    for v in fetch:
-        r = refs.get(id(v))
-        if r is None:
+    def fetch_refs(ids):
+        out = [refs.get(i) for i in ids]
+        return None if None in out else [r[1:] for r in out]
+
+    def feed_refs(ids):  # a fed leaf, or a value an earlier run of the step kept
+        out = [refs.get(i) or (("leaf", leaves[i]) if i in leaves else None) for i in ids]
+        return None if None in out else out
+
+    segments = []
+    for _, seg_live, seg_feeds, seg_fetch, view, shadow in runs:  # (ids of the variables)
+        fe, fd = fetch_refs(seg_fetch), feed_refs(seg_feeds)
+        if fe is None or fd is None:
             return None
-        fetches.append((v, r[1:]))
-    feed_ks = []
-    for v in feeds:
-        k = leaves.get(id(v))
-        if k is None:
-            return None
-        feed_ks.append((v, k))
-    if not events:
+        segments.append(Segment(
+            view, [(shadow[i].name, r) for i, r in zip(seg_feeds, fd)],
+            [(shadow[i].name, r) for i, r in zip(seg_fetch, fe)],
+            frozenset(r for vid, r in refs.items() if vid in seg_live)))
+    fetch_ej = fetch_refs([id(v) for v in fetch])
+    feed_r = feed_refs([id(v) for v in feeds])
+    if fetch_ej is None or feed_r is None or not events:
         return None
     first = log[0]
     key = first_key("op", first[1].opdef, first[1].attrs, first[1].inputs) \
@@ -200,9 +234,10 @@ def build_template(log, pending, live: set, feeds, fetch, program):
     live_refs = frozenset(r for vid, r in refs.items() if vid in live)
     view, shadow = shadow_view(program, pending, feeds, fetch)
     template = Template(events, leaf_metas, view,
-                        [(shadow[id(v)].name, k) for v, k in feed_ks],
-                        [(shadow[id(v)].name, ej) for v, ej in fetches], live_refs, key,
-                        fast, origins)
+                        [(shadow[id(v)].name, r) for v, r in zip(feeds, feed_r)],
+                        [(shadow[id(v)].name, ej) for v, ej in zip(fetch, fetch_ej)],
+                        live_refs, key, fast, origins)
+    template.segments = segments
     return template, shadow
 
 
@@ -454,6 +489,7 @@ class Replayer:
         self.outs: list = []  # event -> [output or None] (an op's) or None (other events)
         self.consts: dict = {}  # event -> {input index: weakref} of its constant inputs
         self.written: list = []  # values replaced by a write_to
+        self.finished = False  # run() ran the template's last plan
 
     # ------------------------------------------------------------ events
     def _next(self, kind: str, key=None):
@@ -755,13 +791,24 @@ class Replayer:
 
     # ------------------------------------------------------------ the run
     def run(self, block, want) -> set | None:
-        """Run the template's view for this step; the live ids, or None (not replayable)."""
+        """Run this step's next plan: a segment at a ("run", k) event (a value asked for
+        mid-step), or the template's view at the end. Returns the live ids, or None (not
+        replayable: materialize). `self.finished` tells which."""
         t = self.t
-        if t is None or self.cursor != len(t.events):
+        if t is None:
             return None
+        events, cursor = t.events, self.cursor
+        if cursor < len(events):
+            ev = events[cursor]
+            if ev[0] != "run":
+                return None
+            seg = t.segments[ev[1]]
+            plan, feeds, fetches, live_refs = seg, seg.feeds, seg.fetches, seg.live
+        else:
+            plan, feeds, fetches, live_refs = t, t.feeds, t.fetches, t.live
         # the step's outputs Python still references (session._live_ids: a replayed step
         # has no Operators, so the replayer's lists are their only other holders)
-        produced, live, live_refs = self.produced, set(), set()
+        produced, live, refs = self.produced, set(), set()
         for v in want:
             live.add(id(v))
         kept = []  # the live outputs themselves: they move into the next step (Session._retire)
@@ -771,28 +818,37 @@ class Replayer:
                 if r[0] == "out":  # not a value a write_to made a persistable's
                     live.add(id(v))
                     kept.append(v)
-                    live_refs.add(r)
-        if live_refs != t.live:
+                    refs.add(r)
+        if refs != live_refs:
             return None
-        self.kept = kept
-        leaves, feed, checked = self.leaf_objs, {}, True
-        for name, k in t.feeds:
-            value = feed[name] = leaves[k]._bound
+        leaves, outs, feed, checked = self.leaf_objs, self.outs, {}, True
+        for name, r in feeds:  # a fed leaf, or a value an earlier segment kept
+            value = feed[name] = leaves[r[1]]._bound if r[0] == "leaf" else \
+                outs[r[1]][r[2]]._bound
+            if value is None:
+                return None
             # the leaves matched the template's shapes and dtypes (_match): no feed checks
             checked = checked and type(value) is np.ndarray
-        prepared = t.prepared
+        prepared = plan.prepared
         if prepared is None or not prepared.current():
-            prepared = t.prepared = Executor().prepare(t.view, list(feed),
-                                                       [name for name, _ in t.fetches])
+            prepared = plan.prepared = Executor().prepare(
+                plan.view, list(feed), [name for name, _ in fetches])
         values = prepared.run(feed, global_scope(), checked=checked)
+        for (_, (e, j)), value in zip(fetches, values):
+            outs[e][j]._bound = value
+        if plan is not t:  # a segment: the step goes on matching
+            self.outs.append(None)
+            self.cursor += 1
+            _reg._fast = MethodType(t.matchers[self.cursor], self)
+            self.finished = False
+            return live
+        self.finished = True
+        self.kept = kept
         last = self.session.last_template
         if last is not None and last is not t and (
                 last.successor is None or last.successor() is not t):
             last.successor = weakref.ref(t)
         self.session.last_template = t
-        outs = self.outs
-        for (_, (e, j)), value in zip(t.fetches, values):
-            outs[e][j]._bound = value
         return live
 
     # ------------------------------------------------------------ giving up
@@ -813,9 +869,15 @@ class Replayer:
                     v._name = block._free_name(unique_name.generate(v._name) + ".tmp")
                 names[v._name] = v
         made: dict = {}
+        ran = None  # the block's op count after the last segment that ran
         for e, ev in enumerate(self.t.events[:self.cursor]):
             kind = ev[0]
-            if kind == "op":
+            if kind == "run":  # its ops ran (the values it kept are bound)
+                self._kept_run(session, block, self.t.segments[ev[1]],
+                               0 if ran is None else ran)
+                ran = len(block.ops)
+                session.program_runs += 1  # (Session.run counted it in session.runs)
+            elif kind == "op":
                 ins = tuple(self._resolve(r, e, i, block) for i, r in enumerate(ev[3]))
                 outs = tuple(self.outs[e])
                 site, (role, namescope) = ev[6]  # where the template step recorded it
@@ -833,10 +895,32 @@ class Replayer:
                 record_backward(self._resolve(ev[1], e, -1, block), None, ev[2])
             elif kind == "step":
                 record_step(ev[1](), None)
+        if ran is not None:  # recording goes on after the segments that ran
+            session.executed = ran
         # the step goes on recording: the block and the Operators hold what it needs; the
         # replayer's own references would make every output look referenced from Python
         self.made, self.outs, self.leaf_objs, self.written = [], [], [], []
         return None
+
+    def _kept_run(self, session, block, seg, start: int) -> None:
+        """materialize, at a segment that ran: the step's record of that run (Session.
+        _keep_run's), in terms of this step's variables and the segment's view, so that the
+        step can still become a template (with that segment) if it retires."""
+        if not session.log_ok or len(session.runs_kept) != session.program_runs:
+            return
+
+        def var(r):
+            return self.leaf_objs[r[1]] if r[0] == "leaf" else self.outs[r[1]][r[2]]
+
+        names = {}
+        for name, r in seg.feeds:
+            names[id(var(r))] = _Named(name)
+        for name, (e, j) in seg.fetches:
+            names[id(self.outs[e][j])] = _Named(name)
+        session.runs_kept.append((
+            len(session.log), {id(var(r)) for r in seg.live},
+            [id(var(r)) for _, r in seg.feeds], [id(self.outs[e][j]) for _, (e, j) in seg.fetches],
+            seg.view, names, [id(op) for op in block.ops[start:]]))
 
     def _resolve(self, r, e: int, i: int, block):
         if r is None:

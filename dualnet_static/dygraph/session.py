@@ -34,6 +34,7 @@ _FEED = "feed_"  # canonical names of fed values: the plan cache keys feeds by n
 _SWEEP_EVERY = 256  # bound leaves between two sweeps of the unreferenced ones
 _TEMPLATES = 8  # step templates kept (most recently made)
 _PER_KEY = 4  # of them with the same first event (Replayer._switch tells them apart)
+_RUNS_KEPT = 4  # runs of a step before its last that a template may have (Segments)
 _LEAVES: dict = {}  # (dtype, stop_gradient) -> attributes of a fresh fed leaf
 
 
@@ -84,6 +85,7 @@ class Session:
         self.internal = 0  # > 0 inside backward() / an optimizer step: their ops are not logged
         self.internal_ids: set = set()  # ids of the ops backward() / step() appended
         self.program_runs = 0
+        self.runs_kept: list = []  # the step's runs before its last (_keep_run)
 
     # ------------------------------------------------------------ the step program
     def block(self):
@@ -240,10 +242,11 @@ class Session:
         block = program.blocks[0]
         if self.replayer is not None:
             live = self.replayer.run(block, want)
-            if live is not None:  # the step matched its template: its plan ran
+            if live is not None:  # the step matched its template: its (next) plan ran
                 self.runs += 1
-                self.replays += 1
-                self._retire_replayed(self.replayer)
+                if self.replayer.finished:
+                    self.replays += 1
+                    self._retire_replayed(self.replayer)
                 return
             self.replayer.materialize(block)
         pending = block.ops[self.executed:]
@@ -259,6 +262,8 @@ class Session:
         if pending:
             try:
                 if not self._run_as_template(program, pending, live, graph, feeds, fetch):
+                    if graph:
+                        self._keep_run(program, pending, live, feeds, fetch)
                     self._execute(program, pending, feeds, fetch)
             except BaseException:
                 self._drop_failed(block)  # the step cannot complete: start afresh
@@ -272,20 +277,38 @@ class Session:
         else:
             self._retire(live)
 
+    def _keep_run(self, program, pending, live, feeds, fetch) -> None:
+        """A run before the step's last (a value asked for mid-step): remember it, with a
+        private copy of what it runs, for the template the step may become."""
+        from .replay import shadow_view
+
+        if self.log_ok and len(self.runs_kept) == self.program_runs < _RUNS_KEPT and \
+                not self.internal:
+            # ids only: a reference to a variable would make it look live (_live_ids)
+            view, shadow = shadow_view(program, pending, feeds, fetch)
+            self.runs_kept.append((len(self.log), set(live), [id(v) for v in feeds],
+                                   [id(v) for v in fetch], view, shadow,
+                                   [id(op) for op in pending]))
+
     def _run_as_template(self, program, pending, live, graph, feeds, fetch) -> bool:
-        """A step that runs once and retires becomes the template of the next ones: run
-        its private copy (replay.py). False when the step does not qualify."""
+        """A step that retires at this run becomes the template of the next ones: run its
+        private copy (replay.py). Its earlier runs (values asked for mid-step) become the
+        template's segments. False when the step does not qualify."""
         from .replay import build_template, run_view
 
-        if graph or self.program_runs or self.executed or not self.log_ok:
+        if graph or not self.log_ok or self.program_runs != len(self.runs_kept) or \
+                (self.executed and not self.runs_kept):
             return False
         # every pending op must be a logged user op or one backward() / step() appended (they
         # may also have dropped some of theirs again), and every logged op must be pending
         ids = {id(op) for op in pending}
+        for run in self.runs_kept:
+            ids.update(run[6])
         logged = {id(entry[1]) for entry in self.log if entry[0] == "op"}
         if not logged <= ids or not ids <= logged | self.internal_ids:
             return False
-        built = build_template(self.log, pending, live, feeds, fetch, program)
+        built = build_template(self.log, pending, live, feeds, fetch, program,
+                               [run[:6] for run in self.runs_kept])
         if built is None:
             return False
         template, shadow = built

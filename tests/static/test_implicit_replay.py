@@ -58,13 +58,20 @@ def plain_step(net, opt, x, y):
     return float(loss)
 
 
+def _forget_templates():
+    """Make the coming step record (no template to replay): the reference that replayed
+    steps are checked against."""
+    SESSION.templates.clear()
+
+
 def _reference(batches):
-    """The same training with replay impossible: every step ends by reading a value first
-    (the read happens mid-step, so each step records its program)."""
+    """The same training with replay impossible: every step records its program (and reads
+    a value mid-step, so each step runs twice)."""
     def step(net, opt, x, y):
+        _forget_templates()
         opt.clear_grad()
         loss = F.cross_entropy(net(x), y)
-        value = float(loss)  # a run before backward: never a replayable step
+        value = float(loss)  # a run before backward too
         loss.backward()
         opt.step()
         return value
@@ -74,12 +81,15 @@ def _reference(batches):
 
 def _replayed_and_recorded(loss_of, batches) -> int:
     """Train with `loss_of(net, x, y, n) -> loss` (n: the step's number from 1) as plain
-    steps, then with each step recorded (a read before backward), and check that both give
-    the same losses and parameters. Returns the replays of the first run."""
+    steps, then with each step recorded (templates forgotten, and a read before backward),
+    and check that both give the same losses and parameters. Returns the replays of the
+    first run."""
     def make(read: bool):
         count = [0]
 
         def step(net, opt, x, y):
+            if read:
+                _forget_templates()
             opt.clear_grad()
             count[0] += 1
             loss = loss_of(net, x, y, count[0])
@@ -130,6 +140,7 @@ def test_a_different_step_falls_back_to_recording():
     got = _train(alternating, batches)
 
     def reference(net, opt, x, y):
+        _forget_templates()
         opt.clear_grad()
         out = net(x)
         loss = F.cross_entropy(out, y) if len(reference.seen) % 3 else \
@@ -315,10 +326,12 @@ def test_steps_whose_backward_drops_dead_gradient_ops_replay():
     bias = np.random.default_rng(2).random((3,)).astype(np.float32)
 
     def step(net, opt, x, y, read_first):
+        if read_first:
+            _forget_templates()
         opt.clear_grad()
         h = net(x)
         loss = F.cross_entropy((h + paddle.to_tensor(bias)) * 2.0, y)
-        value = float(loss) if read_first else None  # a read before backward: recorded
+        value = float(loss) if read_first else None  # and a read before backward
         loss.backward()
         opt.step()
         return float(loss) if value is None else value
@@ -348,12 +361,14 @@ def _two_nets_alternating(read_mid_step: bool):
     losses = []
     for i, (x, y) in enumerate(batches):
         net, opt = nets[i % 2], opts[i % 2]
+        if read_mid_step:
+            _forget_templates()
         opt.clear_grad()
         out = net(paddle.to_tensor(x))
         if i % 2:  # the second model's loss has one more term: the steps differ late
             out = out * 0.5
         loss = F.cross_entropy(out, paddle.to_tensor(y))
-        value = float(loss) if read_mid_step else None  # a read before backward records
+        value = float(loss) if read_mid_step else None  # and a read before backward
         loss.backward()
         opt.step()
         losses.append(float(loss) if value is None else value)
@@ -425,6 +440,8 @@ def _gan(read_mid_step: bool, steps: int = 12):
         losses.append(float(loss) if value is None else value)
 
     for _ in range(steps // 2):
+        if read_mid_step:
+            _forget_templates()
         z = paddle.to_tensor(rng.standard_normal((5, 4)).astype(np.float32))
         real = paddle.to_tensor(rng.standard_normal((5, 6)).astype(np.float32))
         opt_d.clear_grad()
@@ -477,6 +494,8 @@ def test_a_conv_net_replays_with_each_optimizer_as_it_records(make_opt):
         opt = make_opt(net.parameters())
         losses = []
         for x, y in batches:
+            if read_mid_step:
+                _forget_templates()
             loss = F.cross_entropy(net(paddle.to_tensor(x)), paddle.to_tensor(y))
             value = float(loss) if read_mid_step else None
             loss.backward()
@@ -489,3 +508,58 @@ def test_a_conv_net_replays_with_each_optimizer_as_it_records(make_opt):
     assert SESSION.replays >= len(batches) - 2
     SESSION.reset()
     _same(got, train(read_mid_step=True))
+
+
+
+# ---------------------------------------------------------------- values read mid-step
+# A value asked for before backward() (a logged loss, a NaN guard, a branch on a value) runs
+# the step in two: the template keeps the earlier run as a Segment, replayed at the read.
+
+def _train_reading(batches, read_every: int = 1, record: bool = False, extra_at=None):
+    """Plain steps that read the loss before backward() every `read_every` steps (and
+    branch on it); `record`: every step records; `extra_at`: a step that adds an op after
+    the read (the replay of its first run is then materialized)."""
+    paddle.seed(0)
+    net = Net()
+    opt = paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
+                                    parameters=net.parameters())
+    losses = []
+    for i, (x, y) in enumerate(batches):
+        if record:
+            _forget_templates()
+        opt.clear_grad()
+        loss = F.cross_entropy(net(paddle.to_tensor(x)), paddle.to_tensor(y))
+        if i % read_every == 0:
+            value = float(loss)
+            if not np.isfinite(value):  # a NaN guard: a Python branch on a value
+                continue
+            if i == extra_at:
+                loss = loss * 0.5
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    return losses, net.state_dict()
+
+
+def test_a_value_read_before_backward_in_every_step_replays():
+    batches = _batches(10)
+    got = _train_reading(batches)
+    assert SESSION.replays >= 10 - 2  # the first two steps record (then zero grads)
+    SESSION.reset()
+    _same(got, _train_reading(batches, record=True))
+
+
+def test_a_read_every_other_step_replays_both_kinds_of_step():
+    batches = _batches(12)
+    got = _train_reading(batches, read_every=2)
+    assert SESSION.replays >= 12 - 4
+    SESSION.reset()
+    _same(got, _train_reading(batches, read_every=2, record=True))
+
+
+def test_a_step_that_diverges_after_its_replayed_read_records_the_rest():
+    batches = _batches(10)
+    got = _train_reading(batches, extra_at=6)  # its first run replays, then it differs
+    assert SESSION.replays >= 10 - 3
+    SESSION.reset()
+    _same(got, _train_reading(batches, extra_at=6, record=True))
