@@ -56,9 +56,9 @@ def _refcount_base() -> int:
     loop over `made`: that list, the event's list in `outs` (or `written`), the loop variable
     and the argument. More means Python references it elsewhere."""
     probe = object()
-    made, outs = [probe], [probe]
+    holders = ([probe], [probe])  # made, and the event's list in outs
     del probe
-    for v in made:
+    for v in holders[0]:
         return _refcount(v) if hasattr(sys, "getrefcount") else 0
     return 0
 
