@@ -30,7 +30,8 @@ A step, from the sample's loop (`clear_grad`, `net(data)`, `loss.backward()`,
    read mid-step, e.g. `if loss > 0.5:` before backward) the program is compacted to the
    graph behind those tensors, whose values are kept for that backward (KEEP); every op
    still runs exactly once.
-6. Replay (replay.py). A step that ran once and retired is the *template* of the next ones:
+6. Replay (replay.py). A step that retired is the *template* of the next ones (its runs
+   before the last, values read mid-step, become the template's segments):
    while a step does what its template did (same ops, attrs, input shapes, parameters,
    gradient states, optimizer, referenced outputs), its ops only make output tensors - no
    program, no backward walk, no plan lookup by structure - and the template's plan runs

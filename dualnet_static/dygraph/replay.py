@@ -1,9 +1,11 @@
 """Step replay: a loop's steps record the same program again and again; replay skips the work.
 
-After a step that ran once and retired, the session keeps a `Template`: the step's *events*
-(each user op with its attrs and where its inputs came from, write_to's of state, the
-backward() call, the optimizer step) and a private copy of the program it ran (its *view*,
-whose compiled plan the Executor caches under that Program object).
+After a step retired, the session keeps a `Template`: the step's *events* (each user op with
+its attrs and where its inputs came from, write_to's of state, the backward() call, the
+optimizer step) and a private copy of the program its last run ran (its *view*, whose
+compiled plan the Executor caches under that Program object). A step that ran more than once
+(a value asked for before backward()) keeps each earlier run as a `Segment` (its own view) at
+a ("run", k) event; a replayed step runs it when the value is asked for.
 
 The next step starts replaying (`Replayer`): each op the user's code records is matched
 against the template's next event - same op, same attrs, inputs from the same places (the
@@ -15,7 +17,7 @@ if the step matched to the end and the same outputs are referenced from Python, 
 template's view runs with this step's fed arrays (the Executor's fast path: no analysis) and
 the fetched values go to this step's tensors.
 
-Anything else - another op or attrs, a value asked for mid-step, other live tensors - makes
+Anything else - another op or attrs, a value asked for elsewhere, other live tensors - makes
 the replayer *materialize*: the matched ops become real Operators (the matched backward and
 optimizer step are appended for real) and recording continues as if no replay had happened.
 
