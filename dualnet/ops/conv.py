@@ -489,12 +489,19 @@ def _transpose_attrs(xshape, wshape, stride=1, padding=0, output_padding=0, dila
     if isinstance(padding, str):
         raise ValueError(f"conv_transpose2d does not take padding={padding!r}")
     a = conv_attrs(xshape, wshape, stride, padding, dilation, groups)
-    op = pair(output_padding)
-    if any(p < 0 or p >= s for p, s in zip(op, a["stride"])):
-        raise ValueError(f"output_padding {op} must be non-negative and smaller than the "
-                         f"stride {a['stride']}")
-    a["output_padding"] = op
+    a["output_padding"] = output_padding_of(output_padding, a, 2)
     return a
+
+
+def output_padding_of(output_padding, attrs: dict, nd: int) -> tuple:
+    """A transposed convolution's output_padding per dim (PyTorch's rule: non-negative and
+    smaller than the stride or the dilation of that dim)."""
+    op = pair(output_padding, nd)
+    if any(p < 0 or (p >= s and p >= d)
+           for p, s, d in zip(op, attrs["stride"], attrs["dilation"])):
+        raise ValueError(f"output_padding {op} must be non-negative and smaller than the "
+                         f"stride {attrs['stride']} or the dilation {attrs['dilation']}")
+    return op
 
 
 def _transpose_canon(x, w, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
@@ -550,7 +557,21 @@ def _conv_transpose2d_vjp(h, x, w, out, needs_grad=(True, True), *, output_paddi
     # the roles of input and output exchanged.
     gx = conv2d(h, w, **attrs) if needs_grad[0] else None
     gw = conv2d_weight_grad(x, h, w, **attrs) if needs_grad[1] else None
-    return gx, gw
+    return crop_adjoint(gx, output_padding, attrs["stride"]), gw
+
+
+def crop_adjoint(gx, output_padding: tuple, stride: tuple):
+    """The input gradient of a transposed convolution, computed as the convolution of its
+    cotangent, has output_padding // stride positions too many at the end of a spatial dim
+    (an output_padding not smaller than the stride, allowed below the dilation): they are no
+    input's."""
+    extra = tuple(p // s for p, s in zip(output_padding, stride))
+    if gx is None or not any(extra):
+        return gx
+    from .indexing import getitem, parse_index
+
+    spec, _ = parse_index((Ellipsis,) + tuple(slice(None, -e if e else None) for e in extra))
+    return getitem(gx, index=spec)
 
 
 # ---------------------------------------------------------------- 1-D composites

@@ -18,7 +18,8 @@ import itertools
 import math
 
 from .common import pair
-from .conv import _float_dtype, canon_padding, positive_pair, row_chunks, shape_str
+from .conv import (_float_dtype, canon_padding, output_padding_of, positive_pair,
+                   row_chunks, shape_str, crop_adjoint)
 from .registry import Meta, register
 
 
@@ -268,11 +269,7 @@ def _transpose3d_attrs(xshape, wshape, stride=1, padding=0, output_padding=0, di
     if isinstance(padding, str):
         raise ValueError(f"conv_transpose3d does not take padding={padding!r}")
     a = conv_nd_attrs(xshape, wshape, 3, stride, padding, dilation, groups)
-    op = pair(output_padding, 3)
-    if any(p < 0 or (p >= s and p >= d) for p, s, d in zip(op, a["stride"], a["dilation"])):
-        raise ValueError(f"output_padding {op} must be non-negative and smaller than the "
-                         f"stride {a['stride']} or the dilation {a['dilation']}")
-    a["output_padding"] = op
+    a["output_padding"] = output_padding_of(output_padding, a, 3)
     return a
 
 
@@ -328,4 +325,4 @@ def _conv_transpose3d_vjp(h, x, w, out, needs_grad=(True, True), *, output_paddi
                           **attrs):
     gx = conv3d(h, w, **attrs) if needs_grad[0] else None
     gw = conv3d_weight_grad(x, h, w, **attrs) if needs_grad[1] else None
-    return gx, gw
+    return crop_adjoint(gx, output_padding, attrs["stride"]), gw

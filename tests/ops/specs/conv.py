@@ -167,6 +167,10 @@ SPECS = [
     OpSpec("conv_transpose2d", _conv_inputs((1, 4, 3, 4), (4, 1, 3, 2)), conv_transpose2d_ref,
            attrs={"stride": (2, 2), "padding": (1, 0), "output_padding": (1, 1),
                   "dilation": (1, 2), "groups": 2}, name="stride2-groups2", **TOL),
+    # output_padding 1 with stride 1 is allowed where the dilation is larger (PyTorch)
+    OpSpec("conv_transpose2d", _conv_inputs((1, 2, 3, 3), (2, 2, 2, 2)), conv_transpose2d_ref,
+           attrs={"output_padding": (1, 0), "dilation": (2, 1)}, name="dilated-outpad",
+           **TOL),
 ]
 
 
@@ -299,4 +303,7 @@ SPECS += [
            conv_transpose3d_ref, attrs={"stride": (2, 1, 2), "padding": (1, 0, 1),
                                         "output_padding": (1, 0, 1), "dilation": (1, 2, 1),
                                         "groups": 2}, name="stride-groups", **TOL),
+    OpSpec("conv_transpose3d", _conv_inputs((1, 2, 2, 2, 2), (2, 2, 2, 2, 2)),
+           conv_transpose3d_ref, attrs={"output_padding": (0, 1, 0), "dilation": (1, 2, 1)},
+           name="dilated-outpad", **TOL),
 ]
