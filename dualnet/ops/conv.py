@@ -555,23 +555,30 @@ def _conv_transpose2d_vjp(h, x, w, out, needs_grad=(True, True), *, output_paddi
                           **attrs):
     # y = A_w^T x: the cotangent maps back through conv2d; the weight gradient is conv2d's with
     # the roles of input and output exchanged.
-    gx = conv2d(h, w, **attrs) if needs_grad[0] else None
-    gw = conv2d_weight_grad(x, h, w, **attrs) if needs_grad[1] else None
-    return crop_adjoint(gx, output_padding, attrs["stride"]), gw
+    extra = adjoint_extra(output_padding, attrs["stride"])
+    gx = end_pad(conv2d(h, w, **attrs), extra, crop=True) if needs_grad[0] else None
+    gw = conv2d_weight_grad(end_pad(x, extra), h, w, **attrs) if needs_grad[1] else None
+    return gx, gw
 
 
-def crop_adjoint(gx, output_padding: tuple, stride: tuple):
-    """The input gradient of a transposed convolution, computed as the convolution of its
-    cotangent, has output_padding // stride positions too many at the end of a spatial dim
-    (an output_padding not smaller than the stride, allowed below the dilation): they are no
-    input's."""
-    extra = tuple(p // s for p, s in zip(output_padding, stride))
-    if gx is None or not any(extra):
-        return gx
-    from .indexing import getitem, parse_index
+def adjoint_extra(output_padding: tuple, stride: tuple) -> tuple:
+    """Per spatial dim, how many positions the convolution of a transposed convolution's
+    cotangent (its adjoint) has beyond the input: output_padding // stride (nonzero for an
+    output_padding not smaller than the stride, which PyTorch allows below the dilation)."""
+    return tuple(p // s for p, s in zip(output_padding, stride))
 
-    spec, _ = parse_index((Ellipsis,) + tuple(slice(None, -e if e else None) for e in extra))
-    return getitem(gx, index=spec)
+
+def end_pad(x, extra: tuple, crop: bool = False):
+    """x with `extra` zeros appended at the end of each spatial dim (crop: that many removed
+    instead)."""
+    if not any(extra):
+        return x
+    from .indexing import pad
+
+    pads = []
+    for e in reversed(extra):  # PyTorch's order: the last dim first
+        pads += [0, -e if crop else e]
+    return pad(x, pads=tuple(pads))
 
 
 # ---------------------------------------------------------------- 1-D composites

@@ -19,7 +19,7 @@ import math
 
 from .common import pair
 from .conv import (_float_dtype, canon_padding, output_padding_of, positive_pair,
-                   row_chunks, shape_str, crop_adjoint)
+                   row_chunks, shape_str, adjoint_extra, end_pad)
 from .registry import Meta, register
 
 
@@ -323,6 +323,7 @@ def conv_transpose3d(xp, x, w, *, stride=(1, 1, 1), padding=(0, 0, 0),
 @conv_transpose3d.defvjp
 def _conv_transpose3d_vjp(h, x, w, out, needs_grad=(True, True), *, output_padding=(0, 0, 0),
                           **attrs):
-    gx = conv3d(h, w, **attrs) if needs_grad[0] else None
-    gw = conv3d_weight_grad(x, h, w, **attrs) if needs_grad[1] else None
-    return crop_adjoint(gx, output_padding, attrs["stride"]), gw
+    extra = adjoint_extra(output_padding, attrs["stride"])
+    gx = end_pad(conv3d(h, w, **attrs), extra, crop=True) if needs_grad[0] else None
+    gw = conv3d_weight_grad(end_pad(x, extra), h, w, **attrs) if needs_grad[1] else None
+    return gx, gw

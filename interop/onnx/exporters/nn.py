@@ -54,10 +54,17 @@ def conv_transpose(ctx, op):
     x, w = ctx.inputs(op)
     x, unbatch = _batched(ctx, op, x)
     a = op.attrs
+    n = _spatial(op)
+    pads, out_pad, zeros = _pads(a["padding"], n), list(a["output_padding"]), [0] * n
+    for i, (p, s) in enumerate(zip(out_pad, a["stride"])):
+        if p >= s:  # onnxruntime takes output_padding < stride only: the same rows come from
+            end = pads[n + i]  # cropping less at the end, and zeros past the full result
+            pads[n + i], zeros[i], out_pad[i] = max(end - p, 0), max(p - end, 0), 0
     y = ctx.node("ConvTranspose", [x, w], kernel_shape=list(ctx.shape(op.inputs[1])[2:]),
-                 strides=list(a["stride"]), pads=_pads(a["padding"], _spatial(op)),
-                 dilations=list(a["dilation"]), group=int(a["groups"]),
-                 output_padding=list(a["output_padding"]))
+                 strides=list(a["stride"]), pads=pads, dilations=list(a["dilation"]),
+                 group=int(a["groups"]), output_padding=out_pad)
+    if any(zeros):
+        y = ctx.node("Pad", [y, ctx.ints([0] * (2 + n) + [0, 0] + zeros)], mode="constant")
     _finish(ctx, op, y, unbatch)
 
 

@@ -171,6 +171,9 @@ SPECS = [
     OpSpec("conv_transpose2d", _conv_inputs((1, 2, 3, 3), (2, 2, 2, 2)), conv_transpose2d_ref,
            attrs={"output_padding": (1, 0), "dilation": (2, 1)}, name="dilated-outpad",
            **TOL),
+    OpSpec("conv_transpose2d", _conv_inputs((1, 2, 3, 3), (2, 2, 3, 2)), conv_transpose2d_ref,
+           attrs={"padding": (1, 1), "output_padding": (1, 0), "dilation": (2, 1)},
+           name="dilated-outpad-padded", **TOL),
 ]
 
 
