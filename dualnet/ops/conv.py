@@ -376,7 +376,9 @@ def input_grad_forward(xp, g, xshape, w, stride, padding, dilation, groups):
     if stride == (1, 1) and max(pt, pb) <= eh and max(pl, pr) <= ew and 2 * h * wd <= 3 * oh * ow:
         w_t = w.reshape(groups, o // groups, cg, kh, kw)[..., ::-1, ::-1].swapaxes(1, 2)
         w_t = w_t.reshape(groups * cg, o // groups, kh, kw)
-        return conv2d_forward(xp, g, w_t, stride, (eh - pt, eh - pb, ew - pl, ew - pr),
+        # the far pads make the result x's size: eh - pb, plus a transposed convolution's
+        # output_padding (rows past the full correlation, zero when uncovered)
+        return conv2d_forward(xp, g, w_t, stride, (eh - pt, h - oh + pt, ew - pl, wd - ow + pl),
                               dilation, groups)
     return _input_grad_col2im(xp, g, xshape, w, stride, padding, dilation, groups)
 

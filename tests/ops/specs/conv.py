@@ -309,4 +309,8 @@ SPECS += [
     OpSpec("conv_transpose3d", _conv_inputs((1, 2, 2, 2, 2), (2, 2, 2, 2, 2)),
            conv_transpose3d_ref, attrs={"output_padding": (0, 1, 0), "dilation": (1, 2, 1)},
            name="dilated-outpad", **TOL),
+    OpSpec("conv_transpose3d", _conv_inputs((1, 2, 2, 3, 2), (2, 2, 2, 3, 2)),
+           conv_transpose3d_ref, attrs={"padding": (0, 1, 1), "output_padding": (0, 1, 0),
+                                        "dilation": (1, 2, 1)},
+           name="dilated-outpad-padded", **TOL),
 ]
