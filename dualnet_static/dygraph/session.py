@@ -280,7 +280,7 @@ class Session:
     def _keep_run(self, program, pending, live, feeds, fetch) -> None:
         """A run before the step's last (a value asked for mid-step): remember it, with a
         private copy of what it runs, for the template the step may become."""
-        from .replay import shadow_view
+        from .template import shadow_view
 
         if self.log_ok and len(self.runs_kept) == self.program_runs < _RUNS_KEPT and \
                 not self.internal:
@@ -292,9 +292,9 @@ class Session:
 
     def _run_as_template(self, program, pending, live, graph, feeds, fetch) -> bool:
         """A step that retires at this run becomes the template of the next ones: run its
-        private copy (replay.py). Its earlier runs (values asked for mid-step) become the
+        private copy (template.py, replay.py). Its earlier runs (values asked for mid-step) become the
         template's segments. False when the step does not qualify."""
-        from .replay import build_template, run_view
+        from .template import build_template, run_view
 
         if graph or not self.log_ok or self.program_runs != len(self.runs_kept) or \
                 (self.executed and not self.runs_kept):
