@@ -27,13 +27,17 @@ def full_like(data, value: float, shape=None):
 
 
 class UpdateRuleOptimizer(Optimizer):
-    """Subclasses set `_op` and implement `_init_state(st, data, group)`, `_attrs(group)` and
-    `_arrays(st, data, group) -> state arrays passed between grad and the trailing inputs`."""
+    """Subclasses set `_op` (or `_op_for(group)`) and implement `_init_state(st, data,
+    group)`, `_attrs(group)` and `_arrays(st, data, group) -> the op's inputs after param and
+    grad`."""
 
     _op = None
 
+    def _op_for(self, group: dict):
+        return self._op
+
     def _update_group(self, group: dict) -> None:
-        attrs = self._attrs(group)
+        op, attrs = self._op_for(group), self._attrs(group)
         state = self.state
         for p in group["params"]:
             if p.grad is None:
@@ -42,7 +46,7 @@ class UpdateRuleOptimizer(Optimizer):
             st = state[p]
             if not st:
                 self._init_state(st, data, group)
-            run_update(self._op, attrs, data, p.grad._data, *self._arrays(st, data, group))
+            run_update(op, attrs, data, p.grad._data, *self._arrays(st, data, group))
             p._version[0] += 1
 
     def _init_state(self, st: dict, data, group: dict) -> None:

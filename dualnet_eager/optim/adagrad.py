@@ -4,7 +4,8 @@ from __future__ import annotations
 from dualnet.ops import registry
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, array_module, check_nonneg, run_update
+from ._rules import UpdateRuleOptimizer
+from .optimizer import array_module, check_nonneg
 
 _ADAGRAD = registry.get("adagrad_update")
 
@@ -17,7 +18,7 @@ def _check(lr, lr_decay, weight_decay, initial_accumulator_value, eps) -> None:
     check_nonneg("eps", eps, "epsilon value")
 
 
-class Adagrad(Optimizer):
+class Adagrad(UpdateRuleOptimizer):
     """s += g * g; param -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps), with s
     starting at initial_accumulator_value."""
 
@@ -42,18 +43,12 @@ class Adagrad(Optimizer):
         st["sum"] = Tensor._wrap(array_module(data).full_like(
             data, float(group["initial_accumulator_value"])))
 
-    def _update_group(self, group: dict) -> None:
-        attrs = {"lr_decay": float(group["lr_decay"]),
-                 "weight_decay": float(group["weight_decay"]), "eps": float(group["eps"]),
-                 "maximize": bool(group["maximize"])}
-        state = self.state
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data = p._data
-            st = state[p]
-            if not st:
-                self._init_state(st, data, group)
-            run_update(_ADAGRAD, attrs, data, p.grad._data, st["sum"]._data,
-                       st["step"]._data, self._lr_array(group, data))
-            p._version[0] += 1
+    _op = _ADAGRAD
+
+    def _attrs(self, group: dict) -> dict:
+        return {"lr_decay": float(group["lr_decay"]),
+                "weight_decay": float(group["weight_decay"]), "eps": float(group["eps"]),
+                "maximize": bool(group["maximize"])}
+
+    def _arrays(self, st: dict, data, group: dict) -> tuple:
+        return st["sum"]._data, st["step"]._data, self._lr_array(group, data)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dualnet.ops import registry
 
 from ..tensor import Tensor
-from ._rules import check_adam_options
-from .optimizer import Optimizer, run_update, zeros_like
+from ._rules import UpdateRuleOptimizer, check_adam_options
+from .optimizer import zeros_like
 
 _ADAM = registry.get("adam_update")
 _ADAMW = registry.get("adamw_update")
 
 
-class Adam(Optimizer):
+class Adam(UpdateRuleOptimizer):
     """m = beta1 * m + (1 - beta1) * g, v = beta2 * v + (1 - beta2) * g * g,
     param -= lr * m_hat / (sqrt(v_hat) + eps) with bias-corrected m_hat, v_hat (v_hat from the
     running max of v with `amsgrad`); g includes weight_decay * param unless decoupled."""
@@ -34,33 +34,27 @@ class Adam(Optimizer):
     def _validate_group(self, group: dict) -> None:
         check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
 
-    def _update_group(self, group: dict) -> None:
-        beta1, beta2 = group["betas"]
-        attrs = {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
-                 "weight_decay": float(group["weight_decay"]),
-                 "maximize": bool(group["maximize"])}
-        op = _ADAMW if group.get("decoupled_weight_decay", False) else _ADAM
-        amsgrad = bool(group["amsgrad"])
-        state = self.state
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data = p._data
-            st = state[p]
-            if not st:
-                self._init_state(st, data, amsgrad)
-            vmax = st.get("max_exp_avg_sq") if amsgrad else None
-            if amsgrad and vmax is None:  # amsgrad switched on after the first steps
-                vmax = st["max_exp_avg_sq"] = Tensor._wrap(st["exp_avg_sq"]._data.copy())
-            run_update(op, attrs, data, p.grad._data, st["exp_avg"]._data,
-                       st["exp_avg_sq"]._data, None if vmax is None else vmax._data,
-                       st["step"]._data, self._lr_array(group, data))
-            p._version[0] += 1
+    def _op_for(self, group: dict):
+        return _ADAMW if group.get("decoupled_weight_decay", False) else _ADAM
 
-    def _init_state(self, st: dict, data, amsgrad: bool) -> None:
+    def _attrs(self, group: dict) -> dict:
+        beta1, beta2 = group["betas"]
+        return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
+                "weight_decay": float(group["weight_decay"]),
+                "maximize": bool(group["maximize"])}
+
+    def _init_state(self, st: dict, data, group: dict) -> None:
         st["step"] = Tensor._wrap(self._zero_step(data))
         st["exp_avg"] = Tensor._wrap(zeros_like(data))
         st["exp_avg_sq"] = Tensor._wrap(zeros_like(data))
-        if amsgrad:
+        if group["amsgrad"]:
             st["max_exp_avg_sq"] = Tensor._wrap(zeros_like(data))
+
+    def _arrays(self, st: dict, data, group: dict) -> tuple:
+        vmax = st.get("max_exp_avg_sq") if group["amsgrad"] else None
+        if group["amsgrad"] and vmax is None:  # amsgrad switched on after the first steps
+            vmax = st["max_exp_avg_sq"] = Tensor._wrap(st["exp_avg_sq"]._data.copy())
+        return (st["exp_avg"]._data, st["exp_avg_sq"]._data,
+                None if vmax is None else vmax._data, st["step"]._data,
+                self._lr_array(group, data))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dualnet.ops import registry
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_nonneg, run_update, zeros_like
+from ._rules import UpdateRuleOptimizer
+from .optimizer import check_nonneg, zeros_like
 
 _RMSPROP = registry.get("rmsprop_update")
 
@@ -17,7 +18,7 @@ def _check(lr, alpha, eps, weight_decay, momentum) -> None:
     check_nonneg("alpha", alpha)
 
 
-class RMSprop(Optimizer):
+class RMSprop(UpdateRuleOptimizer):
     """s = alpha * s + (1 - alpha) * g * g; param -= lr * g / (sqrt(s) + eps) (s minus the
     squared running mean of g when `centered`; through a momentum buffer when momentum > 0)."""
 
@@ -34,29 +35,26 @@ class RMSprop(Optimizer):
         _check(group["lr"], group["alpha"], group["eps"], group["weight_decay"],
                group["momentum"])
 
-    def _update_group(self, group: dict) -> None:
-        momentum = float(group["momentum"])
-        centered = bool(group["centered"])
-        attrs = {"alpha": float(group["alpha"]), "eps": float(group["eps"]),
-                 "weight_decay": float(group["weight_decay"]), "momentum": momentum,
-                 "maximize": bool(group["maximize"]), "style": "torch"}
-        state = self.state
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data = p._data
-            st = state[p]
-            if not st:
-                st["step"] = Tensor._wrap(self._zero_step(data))
-                st["square_avg"] = Tensor._wrap(zeros_like(data))
-            buf = st.get("momentum_buffer") if momentum > 0 else None
-            if momentum > 0 and buf is None:
-                buf = st["momentum_buffer"] = Tensor._wrap(zeros_like(data))
-            avg = st.get("grad_avg") if centered else None
-            if centered and avg is None:
-                avg = st["grad_avg"] = Tensor._wrap(zeros_like(data))
-            st["step"]._data += 1
-            run_update(_RMSPROP, attrs, data, p.grad._data, st["square_avg"]._data,
-                       None if buf is None else buf._data, None if avg is None else avg._data,
-                       self._lr_array(group, data))
-            p._version[0] += 1
+    _op = _RMSPROP
+
+    def _attrs(self, group: dict) -> dict:
+        return {"alpha": float(group["alpha"]), "eps": float(group["eps"]),
+                "weight_decay": float(group["weight_decay"]),
+                "momentum": float(group["momentum"]), "maximize": bool(group["maximize"]),
+                "style": "torch"}
+
+    def _init_state(self, st: dict, data, group: dict) -> None:
+        st["step"] = Tensor._wrap(self._zero_step(data))
+        st["square_avg"] = Tensor._wrap(zeros_like(data))
+
+    def _arrays(self, st: dict, data, group: dict) -> tuple:
+        # the buffers appear when momentum / centered are switched on (as in PyTorch)
+        buf = st.get("momentum_buffer") if group["momentum"] > 0 else None
+        if group["momentum"] > 0 and buf is None:
+            buf = st["momentum_buffer"] = Tensor._wrap(zeros_like(data))
+        avg = st.get("grad_avg") if group["centered"] else None
+        if group["centered"] and avg is None:
+            avg = st["grad_avg"] = Tensor._wrap(zeros_like(data))
+        st["step"]._data += 1
+        return (st["square_avg"]._data, None if buf is None else buf._data,
+                None if avg is None else avg._data, self._lr_array(group, data))

@@ -7,13 +7,14 @@ from dualnet import backend
 from dualnet.ops import registry
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, array_module, check_nonneg, run_update, zeros_like
+from ._rules import UpdateRuleOptimizer
+from .optimizer import array_module, check_nonneg, zeros_like
 
 _SGD = registry.get("sgd_update")
 _MOMENTUM = registry.get("momentum_update")
 
 
-class SGD(Optimizer):
+class SGD(UpdateRuleOptimizer):
     """param -= lr * g, or with momentum: b = momentum * b + (1 - dampening) * g (b = g on the
     first step), param -= lr * (g + momentum * b if nesterov else b); g includes the L2 term
     weight_decay * param and is negated when `maximize`."""
@@ -34,37 +35,31 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update_group(self, group: dict) -> None:
-        momentum = float(group["momentum"])
-        weight_decay = float(group["weight_decay"])
-        maximize = bool(group["maximize"])
-        if momentum == 0.0:
-            attrs = {"weight_decay": weight_decay, "maximize": maximize}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                data = p._data
-                run_update(_SGD, attrs, data, p.grad._data, self._lr_array(group, data))
-                p._version[0] += 1
-            return
-        attrs = {"momentum": momentum, "dampening": float(group["dampening"]),
-                 "nesterov": bool(group["nesterov"]), "weight_decay": weight_decay,
-                 "maximize": maximize}
-        state = self.state
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data = p._data
-            st = state[p]
-            buf = st.get("momentum_buffer")
-            if buf is None:  # PyTorch starts the buffer as the first gradient
-                buf = st["momentum_buffer"] = Tensor._wrap(zeros_like(data))
-                step = self._zero_step(data)
-            else:
-                step = self._later_step(data)
-            run_update(_MOMENTUM, attrs, data, p.grad._data, buf._data, step,
-                       self._lr_array(group, data))
-            p._version[0] += 1
+    def _op_for(self, group: dict):
+        return _MOMENTUM if group["momentum"] else _SGD
+
+    def _attrs(self, group: dict) -> dict:
+        attrs = {"weight_decay": float(group["weight_decay"]),
+                 "maximize": bool(group["maximize"])}
+        if group["momentum"]:
+            attrs.update(momentum=float(group["momentum"]),
+                         dampening=float(group["dampening"]),
+                         nesterov=bool(group["nesterov"]))
+        return attrs
+
+    def _init_state(self, st: dict, data, group: dict) -> None:
+        pass  # the momentum buffer appears at the first step with momentum (_arrays)
+
+    def _arrays(self, st: dict, data, group: dict) -> tuple:
+        if not group["momentum"]:
+            return (self._lr_array(group, data),)
+        buf = st.get("momentum_buffer")
+        if buf is None:  # PyTorch starts the buffer as the first gradient
+            buf = st["momentum_buffer"] = Tensor._wrap(zeros_like(data))
+            step = self._zero_step(data)
+        else:
+            step = self._later_step(data)
+        return buf._data, step, self._lr_array(group, data)
 
     def _later_step(self, data):
         """A nonzero counter telling momentum_update that the buffer already holds history
