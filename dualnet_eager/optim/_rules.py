@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..tensor import Tensor
 from .optimizer import Optimizer, array_module, check_nonneg, run_update
 
-__all__ = ["UpdateRuleOptimizer", "check_adam_options", "check_nonneg", "full_like"]
+__all__ = ["AdamFamily", "UpdateRuleOptimizer", "check_adam_options", "check_nonneg",
+           "full_like"]
 
 
 def check_adam_options(lr, betas, eps, weight_decay) -> None:
@@ -61,3 +62,19 @@ class UpdateRuleOptimizer(Optimizer):
     @staticmethod
     def _wrap(array) -> Tensor:
         return Tensor._wrap(array)
+
+
+class AdamFamily(UpdateRuleOptimizer):
+    """The Adam family's option checks and common attrs (Adam, AdamW, Adamax, NAdam,
+    RAdam)."""
+
+    def _validate_group(self, group: dict) -> None:
+        check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
+
+    @staticmethod
+    def _adam_attrs(group: dict, **more) -> dict:
+        """beta1, beta2, eps, weight_decay and maximize of `group`, plus `more`."""
+        beta1, beta2 = group["betas"]
+        return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
+                "weight_decay": float(group["weight_decay"]),
+                "maximize": bool(group["maximize"]), **more}

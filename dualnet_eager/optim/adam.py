@@ -5,14 +5,14 @@ from __future__ import annotations
 from dualnet.ops import registry
 
 from ..tensor import Tensor
-from ._rules import UpdateRuleOptimizer, check_adam_options
+from ._rules import AdamFamily, check_adam_options
 from .optimizer import zeros_like
 
 _ADAM = registry.get("adam_update")
 _ADAMW = registry.get("adamw_update")
 
 
-class Adam(UpdateRuleOptimizer):
+class Adam(AdamFamily):
     """m = beta1 * m + (1 - beta1) * g, v = beta2 * v + (1 - beta2) * g * g,
     param -= lr * m_hat / (sqrt(v_hat) + eps) with bias-corrected m_hat, v_hat (v_hat from the
     running max of v with `amsgrad`); g includes weight_decay * param unless decoupled."""
@@ -31,17 +31,11 @@ class Adam(UpdateRuleOptimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict) -> None:
-        check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
-
     def _op_for(self, group: dict):
         return _ADAMW if group.get("decoupled_weight_decay", False) else _ADAM
 
     def _attrs(self, group: dict) -> dict:
-        beta1, beta2 = group["betas"]
-        return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
-                "weight_decay": float(group["weight_decay"]),
-                "maximize": bool(group["maximize"])}
+        return self._adam_attrs(group)
 
     def _init_state(self, st: dict, data, group: dict) -> None:
         st["step"] = Tensor._wrap(self._zero_step(data))

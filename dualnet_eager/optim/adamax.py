@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dualnet.ops import registry
 
-from ._rules import UpdateRuleOptimizer, check_adam_options
+from ._rules import AdamFamily, check_adam_options
 from .optimizer import zeros_like
 
 
-class Adamax(UpdateRuleOptimizer):
+class Adamax(AdamFamily):
     """m = beta1 * m + (1 - beta1) * g; u = max(beta2 * u, |g| + eps);
     param -= lr / (1 - beta1^t) * m / u. State: step, exp_avg, exp_inf."""
 
@@ -21,19 +21,13 @@ class Adamax(UpdateRuleOptimizer):
                         capturable=capturable)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict) -> None:
-        check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
-
     def _init_state(self, st, data, group) -> None:
         st["step"] = self._wrap(self._zero_step(data))
         st["exp_avg"] = self._wrap(zeros_like(data))
         st["exp_inf"] = self._wrap(zeros_like(data))
 
     def _attrs(self, group) -> dict:
-        beta1, beta2 = group["betas"]
-        return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
-                "weight_decay": float(group["weight_decay"]),
-                "maximize": bool(group["maximize"]), "style": "torch"}
+        return self._adam_attrs(group, style="torch")
 
     def _arrays(self, st, data, group) -> tuple:
         return (st["exp_avg"]._data, st["exp_inf"]._data, st["step"]._data,

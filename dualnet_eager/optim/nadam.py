@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dualnet.ops import registry
 
-from ._rules import UpdateRuleOptimizer, check_adam_options, check_nonneg, full_like
+from ._rules import AdamFamily, check_adam_options, check_nonneg, full_like
 from .optimizer import zeros_like
 
 
@@ -12,7 +12,7 @@ def _check(lr, betas, eps, weight_decay, momentum_decay) -> None:
     check_nonneg("momentum_decay", momentum_decay)
 
 
-class NAdam(UpdateRuleOptimizer):
+class NAdam(AdamFamily):
     """Adam with Nesterov momentum and the momentum schedule
     mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)). State: step, mu_product, exp_avg,
     exp_avg_sq."""
@@ -40,12 +40,9 @@ class NAdam(UpdateRuleOptimizer):
         st["exp_avg_sq"] = self._wrap(zeros_like(data))
 
     def _attrs(self, group) -> dict:
-        beta1, beta2 = group["betas"]
-        return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
-                "weight_decay": float(group["weight_decay"]),
-                "momentum_decay": float(group["momentum_decay"]),
-                "decoupled_weight_decay": bool(group["decoupled_weight_decay"]),
-                "maximize": bool(group["maximize"])}
+        return self._adam_attrs(
+            group, momentum_decay=float(group["momentum_decay"]),
+            decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
 
     def _arrays(self, st, data, group) -> tuple:
         return (st["exp_avg"]._data, st["exp_avg_sq"]._data, st["mu_product"]._data,

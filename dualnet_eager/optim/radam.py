@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dualnet.ops import registry
 
-from ._rules import UpdateRuleOptimizer, check_adam_options
+from ._rules import AdamFamily, check_adam_options
 from .optimizer import zeros_like
 
 
-class RAdam(UpdateRuleOptimizer):
+class RAdam(AdamFamily):
     """Rectified Adam: the adaptive step scaled by the variance rectification r_t once
     rho_t > 5, plain bias-corrected momentum before. State: step, exp_avg, exp_avg_sq."""
 
@@ -22,20 +22,14 @@ class RAdam(UpdateRuleOptimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict) -> None:
-        check_adam_options(group["lr"], group["betas"], group["eps"], group["weight_decay"])
-
     def _init_state(self, st, data, group) -> None:
         st["step"] = self._wrap(self._zero_step(data))
         st["exp_avg"] = self._wrap(zeros_like(data))
         st["exp_avg_sq"] = self._wrap(zeros_like(data))
 
     def _attrs(self, group) -> dict:
-        beta1, beta2 = group["betas"]
-        return {"beta1": float(beta1), "beta2": float(beta2), "eps": float(group["eps"]),
-                "weight_decay": float(group["weight_decay"]),
-                "decoupled_weight_decay": bool(group["decoupled_weight_decay"]),
-                "maximize": bool(group["maximize"])}
+        return self._adam_attrs(
+            group, decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
 
     def _arrays(self, st, data, group) -> tuple:
         return (st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"]._data,
