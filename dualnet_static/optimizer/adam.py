@@ -25,14 +25,16 @@ def _float(name: str, value) -> float:
     return float(value)
 
 
-def _check_moments(beta1, beta2, epsilon) -> None:
-    """Paddle's checks (and messages) of Adam's and Adamax's beta1, beta2 and epsilon."""
-    if not 0 <= _float("beta1", beta1) < 1:
-        raise ValueError("Invaild value of beta1, expect beta1 in [0,1).")
-    if not 0 <= _float("beta2", beta2) < 1:
-        raise ValueError("Invaild value of beta2, expect beta2 in [0,1).")
-    if not 0 <= _float("epsilon", epsilon):
-        raise ValueError("Invaild value of epsilon, expect epsilon >= 0.")
+def _check_moments(beta1, beta2, epsilon, newer: bool = False) -> None:
+    """Paddle's checks (and messages) of the Adam family's beta1, beta2 and epsilon: Adam's
+    and Adamax's say "Invaild"; the newer RAdam's and NAdam's (`newer`) spell it right and
+    give the value."""
+    for name, value, rule in (("beta1", beta1, "in [0,1)"), ("beta2", beta2, "in [0,1)"),
+                              ("epsilon", epsilon, ">= 0")):
+        v = _float(name, value)
+        if not (0 <= v < 1 if name != "epsilon" else 0 <= v):
+            raise ValueError(f"Invalid value of {name}, expect {name} {rule}, got {value}"
+                             if newer else f"Invaild value of {name}, expect {name} {rule}.")
 
 
 class Adam(Optimizer):
@@ -70,7 +72,5 @@ class Adam(Optimizer):
         step = self._get_accumulator("step", param)
         plr, extra = self._decay_attrs(param, lr)
         outs = apply(self._update_op, param, grad, m1, m2, vmax, step, plr,
-                     beta1=float(self._setting(param, "beta1", self._beta1)),
-                     beta2=float(self._setting(param, "beta2", self._beta2)),
-                     eps=float(self._setting(param, "epsilon", self._epsilon)), **extra)
+                     **self._moment_attrs(param), **extra)
         self._write(outs, (param, m1, m2, vmax, step))

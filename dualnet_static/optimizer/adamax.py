@@ -37,7 +37,5 @@ class Adamax(Optimizer):
     def _append_optimize_op(self, param, grad, lr) -> None:
         acc = [self._get_accumulator(n, param) for n in ("moment", "inf_norm", "step")]
         outs = apply("adamax_update", param, grad, *acc, self._param_lr(param, lr),
-                     beta1=float(self._setting(param, "beta1", self._beta1)),
-                     beta2=float(self._setting(param, "beta2", self._beta2)),
-                     eps=float(self._setting(param, "epsilon", self._epsilon)), style="paddle")
+                     **self._moment_attrs(param), style="paddle")
         self._write(outs, (param, *acc))

@@ -54,8 +54,6 @@ class Lamb(Optimizer):
         if self._exclude_fn is not None and self._exclude_fn(param):
             decay = 0.0
         outs = apply("lamb_update", param, grad, *acc, self._param_lr(param, lr),
-                     beta1=float(self._setting(param, "beta1", self._beta1)),
-                     beta2=float(self._setting(param, "beta2", self._beta2)),
-                     eps=float(self._setting(param, "epsilon", self._epsilon)),
+                     **self._moment_attrs(param),
                      weight_decay=decay, always_adapt=self._always_adapt)
         self._write(outs, (param, *acc))

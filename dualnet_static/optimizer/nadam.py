@@ -9,7 +9,7 @@ import numpy as np
 
 from dualnet.ops import apply
 
-from .adam import _float
+from .adam import _check_moments, _float
 from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
@@ -21,12 +21,7 @@ class NAdam(Optimizer):
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1.0e-8,
                  momentum_decay=0.004, parameters=None, weight_decay=None, grad_clip=None,
                  name=None):
-        if not 0 <= _float("beta1", beta1) < 1:
-            raise ValueError(f"Invalid value of beta1, expect beta1 in [0,1), got {beta1}")
-        if not 0 <= _float("beta2", beta2) < 1:
-            raise ValueError(f"Invalid value of beta2, expect beta2 in [0,1), got {beta2}")
-        if not 0 <= _float("epsilon", epsilon):
-            raise ValueError(f"Invalid value of epsilon, expect epsilon >= 0, got {epsilon}")
+        _check_moments(beta1, beta2, epsilon, newer=True)
         if not 0 <= _float("momentum_decay", momentum_decay):
             raise ValueError(f"Invalid value of momentum_decay, expect momentum_decay >= 0, "
                              f"got {momentum_decay}")
@@ -47,9 +42,7 @@ class NAdam(Optimizer):
         acc = [self._get_accumulator(n, param)
                for n in ("moment1", "moment2", "mu_product", "step")]
         outs = apply("nadam_update", param, grad, *acc, self._param_lr(param, lr),
-                     beta1=float(self._setting(param, "beta1", self._beta1)),
-                     beta2=float(self._setting(param, "beta2", self._beta2)),
-                     eps=float(self._setting(param, "epsilon", self._epsilon)),
+                     **self._moment_attrs(param),
                      momentum_decay=float(self._setting(param, "momentum_decay",
                                                         self._momentum_decay)))
         self._write(outs, (param, *acc))

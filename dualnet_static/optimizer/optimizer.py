@@ -108,6 +108,13 @@ class Optimizer:
         group = self._group_of.get(param.name)
         return group[key] if group is not None and key in group else default
 
+    def _moment_attrs(self, param) -> dict:
+        """The Adam family's beta1, beta2 and eps attrs of `param`'s update op (its group's
+        settings, else the optimizer's)."""
+        return {"beta1": float(self._setting(param, "beta1", self._beta1)),
+                "beta2": float(self._setting(param, "beta2", self._beta2)),
+                "eps": float(self._setting(param, "epsilon", self._epsilon))}
+
     # ------------------------------------------------------------ learning rate
     def get_lr(self) -> float:
         """The current learning rate (a scheduler's current value)."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from dualnet.ops import apply
 
-from .adam import _float
+from .adam import _check_moments
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -19,12 +19,7 @@ class RAdam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1.0e-8,
                  parameters=None, weight_decay=None, grad_clip=None, name=None):
-        if not 0 <= _float("beta1", beta1) < 1:
-            raise ValueError(f"Invalid value of beta1, expect beta1 in [0,1), got {beta1}")
-        if not 0 <= _float("beta2", beta2) < 1:
-            raise ValueError(f"Invalid value of beta2, expect beta2 in [0,1), got {beta2}")
-        if not 0 <= _float("epsilon", epsilon):
-            raise ValueError(f"Invalid value of epsilon, expect epsilon >= 0, got {epsilon}")
+        _check_moments(beta1, beta2, epsilon, newer=True)
         super().__init__(learning_rate, parameters, weight_decay, grad_clip, name)
         self._beta1, self._beta2, self._epsilon = float(beta1), float(beta2), float(epsilon)
         self._default_dict.update(beta1=self._beta1, beta2=self._beta2, epsilon=self._epsilon)
@@ -38,7 +33,5 @@ class RAdam(Optimizer):
     def _append_optimize_op(self, param, grad, lr) -> None:
         acc = [self._get_accumulator(n, param) for n in ("moment1", "moment2", "step")]
         outs = apply("radam_update", param, grad, *acc, self._param_lr(param, lr),
-                     beta1=float(self._setting(param, "beta1", self._beta1)),
-                     beta2=float(self._setting(param, "beta2", self._beta2)),
-                     eps=float(self._setting(param, "epsilon", self._epsilon)))
+                     **self._moment_attrs(param))
         self._write(outs, (param, *acc))
