@@ -23,12 +23,18 @@ def _spatial_padding(padding, last: bool, n: int):
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
            data_format="NCHW", name=None):
-    last = channel_last(data_format, "conv2d")
-    if x.ndim != 4:
-        raise ValueError(f"conv2d expects a 4-D input ({data_format}), got shape {x.shape}")
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, data_format)
+
+
+def _conv(op: str, nd: int, x, weight, bias, stride, padding, dilation, groups, data_format):
+    """conv2d / conv3d: a channel-last input is moved to channel-first around the op."""
+    last = channel_last(data_format, op)
+    if x.ndim != nd + 2:
+        raise ValueError(f"{op} expects a {nd + 2}-D input ({data_format}), got shape "
+                         f"{x.shape}")
     if last:
         x = to_channel_first(x)
-    y = apply("conv2d", x, weight, stride=stride, padding=_spatial_padding(padding, last, 2),
+    y = apply(op, x, weight, stride=stride, padding=_spatial_padding(padding, last, nd),
               dilation=dilation, groups=groups)
     y = _bias(y, bias)
     return to_channel_last(y) if last else y
@@ -62,15 +68,7 @@ def conv3d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     """Paddle's conv3d: NCDHW (or NDHWC) input, filters [out, in/groups, kd, kh, kw]; padding
     an int, 3 ints, 6 ints (before, after per dim), nested pairs or 'SAME'/'VALID'."""
     _check_3d_format(data_format, "conv3d")
-    last = channel_last(data_format, "conv3d")
-    if x.ndim != 5:
-        raise ValueError(f"conv3d expects a 5-D input ({data_format}), got shape {x.shape}")
-    if last:
-        x = to_channel_first(x)
-    y = apply("conv3d", x, weight, stride=stride, padding=_spatial_padding(padding, last, 3),
-              dilation=dilation, groups=groups)
-    y = _bias(y, bias)
-    return to_channel_last(y) if last else y
+    return _conv("conv3d", 3, x, weight, bias, stride, padding, dilation, groups, data_format)
 
 
 # ---------------------------------------------------------------- transposed, 2-D and 3-D
