@@ -40,6 +40,7 @@ class _ConvNd(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
                  groups, padding_mode, weight_attr, bias_attr, data_format, dims):
         super().__init__()
+        self._dims = dims
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and "
                              f"out_channels ({out_channels}) must be divisible by groups "
@@ -82,18 +83,19 @@ class _ConvNd(Layer):
         return text + f", data_format={self._data_format}"
 
 
+    def forward(self, x):
+        x, padding = self._pad_first(x, self._dims)
+        conv = (F.conv1d, F.conv2d, F.conv3d)[self._dims - 1]
+        return conv(x, self.weight, self.bias, stride=self._stride, padding=padding,
+                    dilation=self._dilation, groups=self._groups, data_format=self._data_format)
+
+
 class Conv2D(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, padding_mode="zeros", weight_attr=None, bias_attr=None,
                  data_format="NCHW"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, padding_mode, weight_attr, bias_attr, data_format, 2)
-
-    def forward(self, x):
-        x, padding = self._pad_first(x, 2)
-        return F.conv2d(x, self.weight, self.bias, stride=self._stride, padding=padding,
-                        dilation=self._dilation, groups=self._groups,
-                        data_format=self._data_format)
 
 
 class Conv1D(_ConvNd):
@@ -102,12 +104,6 @@ class Conv1D(_ConvNd):
                  data_format="NCL"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, padding_mode, weight_attr, bias_attr, data_format, 1)
-
-    def forward(self, x):
-        x, padding = self._pad_first(x, 1)
-        return F.conv1d(x, self.weight, self.bias, stride=self._stride, padding=padding,
-                        dilation=self._dilation, groups=self._groups,
-                        data_format=self._data_format)
 
 
 class _ConvTransposeNd(Layer):
@@ -159,12 +155,6 @@ class Conv3D(_ConvNd):
                  data_format="NCDHW"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, padding_mode, weight_attr, bias_attr, data_format, 3)
-
-    def forward(self, x):
-        x, padding = self._pad_first(x, 3)
-        return F.conv3d(x, self.weight, self.bias, stride=self._stride, padding=padding,
-                        dilation=self._dilation, groups=self._groups,
-                        data_format=self._data_format)
 
 
 class Conv3DTranspose(_ConvTransposeNd):
