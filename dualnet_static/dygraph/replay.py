@@ -92,7 +92,11 @@ class Replayer:
         self.outs: list = []  # event -> [output or None] (an op's) or None (other events)
         self.consts: dict = {}  # event -> {input index: weakref} of its constant inputs
         self.written: list = []  # values replaced by a write_to
-        self.finished = False  # run() ran the template's last plan
+
+    @property
+    def finished(self) -> bool:
+        """Whether every event matched and the template's last plan ran (run())."""
+        return self.t is not None and self.cursor >= len(self.t.events)
 
     # ------------------------------------------------------------ events
     def _next(self, kind: str, key=None):
@@ -443,9 +447,7 @@ class Replayer:
             self.outs.append(None)
             self.cursor += 1
             _reg._fast = MethodType(t.matchers[self.cursor], self)
-            self.finished = False
             return live
-        self.finished = True
         self.kept = kept
         last = self.session.last_template
         if last is not None and last is not t and (
