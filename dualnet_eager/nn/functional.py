@@ -89,10 +89,24 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of (N, C, H, W) or (C, H, W) input with weight [out, in/groups, kh, kw]."""
-    _check_same_padding(padding, stride, 2)
-    y = apply("conv2d", input, weight, stride=_ntuple_attr(stride),
+    return _conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_nd(op: str, nd: int, input, weight, bias, stride, padding, dilation, groups):
+    """conv2d / conv3d: the registry op, then the bias."""
+    _check_same_padding(padding, stride, nd)
+    y = apply(op, input, weight, stride=_ntuple_attr(stride),
               padding=_ntuple_attr(padding), dilation=_ntuple_attr(dilation), groups=groups)
-    return _conv_bias(y, bias, 2)
+    return _conv_bias(y, bias, nd)
+
+
+def _conv_transpose_nd(op: str, nd: int, input, weight, bias, stride, padding, output_padding,
+                       groups, dilation):
+    """conv_transpose2d / conv_transpose3d: the registry op, then the bias."""
+    y = apply(op, input, weight, stride=_ntuple_attr(stride),
+              padding=_ntuple_attr(padding), output_padding=_ntuple_attr(output_padding),
+              groups=groups, dilation=_ntuple_attr(dilation))
+    return _conv_bias(y, bias, nd)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -106,10 +120,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
-    y = apply("conv_transpose2d", input, weight, stride=_ntuple_attr(stride),
-              padding=_ntuple_attr(padding), output_padding=_ntuple_attr(output_padding),
-              groups=groups, dilation=_ntuple_attr(dilation))
-    return _conv_bias(y, bias, 2)
+    return _conv_transpose_nd("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                              output_padding, groups, dilation)
 
 
 # ================================================================ pooling
@@ -602,18 +614,13 @@ from ._spatial_more import *  # noqa: E402,F401,F403
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution of (N, C, D, H, W) or (C, D, H, W) input with weight
     [out, in/groups, kd, kh, kw]."""
-    _check_same_padding(padding, stride, 3)
-    y = apply("conv3d", input, weight, stride=_ntuple_attr(stride),
-              padding=_ntuple_attr(padding), dilation=_ntuple_attr(dilation), groups=groups)
-    return _conv_bias(y, bias, 3)
+    return _conv_nd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
-    y = apply("conv_transpose3d", input, weight, stride=_ntuple_attr(stride),
-              padding=_ntuple_attr(padding), output_padding=_ntuple_attr(output_padding),
-              groups=groups, dilation=_ntuple_attr(dilation))
-    return _conv_bias(y, bias, 3)
+    return _conv_transpose_nd("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                              output_padding, groups, dilation)
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
