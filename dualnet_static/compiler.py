@@ -27,8 +27,7 @@ build(analysis, place, strategy):
 """
 from __future__ import annotations
 
-import functools
-import operator
+import keyword
 
 import numpy as np
 
@@ -168,8 +167,8 @@ def _copy(xp, a):
 
 
 class Plan:
-    """What Executor.run executes: `run(feed arrays, scope)` is a loop over `steps`, each
-    (bound kernel, input getter, output slot(s), slots to free)."""
+    """What Executor.run executes: `run(feed, scope)`, generated from `steps`, each (kernel,
+    input slots, output slot(s), attrs, slots to free); `source` is its Python text."""
 
     def __init__(self, analysis: Analysis, place, strategy=None):
         self.place = place
@@ -177,7 +176,6 @@ class Plan:
         self.strategy = strategy if strategy is not None else passes.default_strategy()
         self.fetch_slots = list(analysis.fetch_slots)
         self.feed_checks = analysis.feed_checks
-        self.feed_fast = [_fast_check(*check) for check in analysis.feed_checks]
         self.cpu = place.device.type == "cpu"
         self.feeds = [(analysis.slot_of[n], n) for n, _, _ in analysis.feed_checks
                       if n in analysis.slot_of and analysis.kinds[analysis.slot_of[n]] == "feed"]
@@ -259,13 +257,10 @@ class Plan:
                       for k, (fn, ins, outs, attrs, _) in enumerate(self.steps)]
 
     def _bind(self) -> None:
-        """Step 9: the run loop's flat list of (call, getter, outs, dead)."""
-        self.bound = []
-        for fn, ins, outs, attrs, dead in self.steps:
-            call = functools.partial(fn, self.xp, **attrs)
-            get = operator.itemgetter(*ins) if len(ins) > 1 else \
-                operator.itemgetter(slice(ins[0], ins[0] + 1) if ins else slice(0, 0))
-            self.bound.append((call, get, outs, dead))
+        """Step 9: the run as one generated function (_codegen): `self.run(feed, scope)`,
+        the fetched values of one run, the feeds checked (executor._check_feed) and taken by
+        name, persistables read from and written back to `scope`."""
+        self.run = _codegen(self)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -283,69 +278,123 @@ class Plan:
         return "\n".join(lines)
 
     # ------------------------------------------------------------ running
-    def run(self, feed_arrays: dict, scope) -> list:
-        env = self.initial.copy()
-        for slot, name in self.feeds:
-            env[slot] = feed_arrays[name]
-        if self.reads:
-            cpu = self.cpu
-            for slot, name in self.reads:
-                holder = scope._vars.get(name)  # Scope.find_var's first look, inlined
-                value = None if holder is None else holder.value
-                env[slot] = value if cpu and type(value) is np.ndarray else \
-                    _read(scope, name, self.place.device)
-        if self._kept_buffers:  # a concurrent run of this plan may have taken them: then
-            try:                # this run allocates its own
-                for slot, buf in zip(self.buffer_slots, self._kept_buffers.pop()):
-                    env[slot] = buf
-            except IndexError:
-                pass
-        step = None
-        try:
-            for step in self.bound:
-                call, get, outs, dead = step
-                res = call(*get(env))
-                if type(outs) is int:
-                    env[outs] = res
-                else:
-                    for o, r in zip(outs, res):
-                        env[o] = r
-                for i in dead:
-                    env[i] = None
-        except OpError:
-            raise
-        except Exception as e:
-            k = next(k for k, b in enumerate(self.bound) if b is step)
-            op, ins = self.step_ops[k], self.steps[k][1]
-            if passes.is_out_kernel(self.steps[k][0]):
-                ins = ins[1:]  # the first input is the out= buffer
-            raise _run_error(op, [env[i] for i in ins], e) from e
-        if self.buffer_slots and len(self._kept_buffers) < 2:
-            self._kept_buffers.append([env[s] for s in self.buffer_slots])
-        for slot, name in self.writes:
-            scope.var(name).value = env[slot]
-        return [env[s] for s in self.fetch_slots]
+    def _failed(self, k: int, values: dict, err: Exception) -> OpError:
+        """The error of step k failing with `err`; `values`: the run's locals (v<slot>)."""
+        fn, ins = self.steps[k][0], self.steps[k][1]
+        if passes.is_out_kernel(fn):
+            ins = ins[1:]  # the first input is the out= buffer
+        return _run_error(self.step_ops[k], [values.get(f"v{i}", self.initial[i])
+                                             for i in ins], err)
 
 
-def _fast_check(name: str, shape: tuple, dtype: np.dtype) -> tuple:
-    """(name, dtype, ndim, pick, dims, shape): a NumPy feed `value` on a CPU place passes the
-    feed check (executor._check_feed) as it is when value.dtype == dtype, value.ndim == ndim
-    and pick(value.shape) == dims (the declared dims that are not -1)."""
-    fixed = [i for i, d in enumerate(shape) if d != -1]
-    if len(fixed) == len(shape):
-        return name, dtype, len(shape), _whole, tuple(shape), shape
-    if not fixed:
-        return name, dtype, len(shape), _nothing, (), shape
-    pick = operator.itemgetter(*fixed)
-    return name, dtype, len(shape), pick, pick(tuple(shape)), shape
+def _codegen(plan: Plan):
+    """The plan's run as straight-line Python: one local per slot, each step a direct call of
+    its kernel with the attrs as keyword constants (no env list, no input getters, no
+    functools.partial merging kwargs per call: 0.2-0.5 us less per step), each dead
+    temporary dropped after its last reader. `k` numbers the running step for errors."""
+    steps = plan.steps
+    written = {o for _, _, outs, _, _ in steps
+               for o in (outs if type(outs) is tuple else (outs,)) if o > SINK}
+    sources = {s for s, _ in plan.feeds} | {s for s, _ in plan.reads} | set(plan.buffer_slots)
+    local = written | sources
+    from .executor import _check_feed
+
+    ns = {"_np_ndarray": np.ndarray, "_read": _read, "_OpError": OpError, "_plan": plan,
+          "_xp": plan.xp, "_device": plan.place.device, "_cpu": plan.cpu, "_place": plan.place,
+          "_check_feed": _check_feed}
+
+    def ref(s: int) -> str:
+        if s == NONE:
+            return "None"
+        if s in local:
+            return f"v{s}"
+        ns[f"c{s}"] = plan.initial[s]
+        return f"c{s}"
+
+    body = []
+    first_read = []  # locals read before anything writes them start from their initial value
+    seen = set(sources)
+    for _, ins, outs, _, _ in steps:
+        for s in ins:
+            if s in local and s not in seen:
+                first_read.append(s)
+                seen.add(s)
+        seen.update(outs if type(outs) is tuple else (outs,))
+    for s in first_read + list(plan.buffer_slots):
+        body.append(f"v{s} = {_const(ns, s, plan.initial[s])}")
+    fed = {name: slot for slot, name in plan.feeds}
+    for i, (name, shape, dtype) in enumerate(plan.feed_checks):
+        # a NumPy array of the declared dtype and fixed dims on a CPU place is used as it is
+        # (what _check_feed would return); anything else goes through _check_feed
+        ns[f"_dt{i}"], ns[f"_shape{i}"] = dtype, tuple(shape)
+        fixed = [d for d, n in enumerate(shape) if n != -1]
+        test = f"not _cpu or type(_f) is not _np_ndarray or _f.dtype != _dt{i} or " \
+               f"_f.ndim != {len(shape)}"
+        if fixed:
+            test += f" or ({''.join(f'_f.shape[{d}], ' for d in fixed)}) != " \
+                    f"({''.join(f'{shape[d]}, ' for d in fixed)})"
+        body += [f"_f = feed[{name!r}]",
+                 f"if {test}:",
+                 f"    _f = _check_feed({name!r}, _f, _shape{i}, _dt{i}, _place)"]
+        if name in fed:
+            body.append(f"v{fed[name]} = _f")
+    if plan.reads:
+        body.append("_vars = scope._vars")
+    for slot, name in plan.reads:  # Scope.find_var's first look, inlined
+        body += [f"_h = _vars.get({name!r})",
+                 f"v{slot} = None if _h is None else _h._get(_h)",
+                 f"if not _cpu or type(v{slot}) is not _np_ndarray:",
+                 f"    v{slot} = _read(scope, {name!r}, _device)"]
+    if plan.buffer_slots:  # a concurrent run of this plan may have taken them: then this run
+        body += ["_kept = _plan._kept_buffers",  # allocates its own
+                 "if _kept:",
+                 "    try:",
+                 f"        {', '.join(f'v{s}' for s in plan.buffer_slots)}, = _kept.pop()",
+                 "    except IndexError:",
+                 "        pass"]
+    run = []
+    for k, (fn, ins, outs, attrs, dead) in enumerate(steps):
+        ns[f"f{k}"] = fn
+        args = ["_xp"] + [ref(s) for s in ins]
+        if all(a.isidentifier() and not keyword.iskeyword(a) for a in attrs):
+            for a, v in attrs.items():
+                ns[f"a{k}_{a}"] = v
+                args.append(f"{a}=a{k}_{a}")
+        elif attrs:
+            ns[f"a{k}"] = dict(attrs)
+            args.append(f"**a{k}")
+        target = (f"v{outs}" if outs > SINK else "_") if type(outs) is int else \
+            ", ".join(f"v{o}" if o > SINK else "_" for o in outs) + ","
+        run.append(f"k = {k}")
+        if fn is _copy:
+            run.append(f"{target} = {args[1]}.copy()")
+        else:
+            run.append(f"{target} = f{k}({', '.join(args)})")
+        run += [f"v{s} = None" for s in dead if s in local]
+    body.append("k = -1")
+    body.append("try:")
+    body += ["    " + line for line in run or ["pass"]]
+    body += ["except _OpError:",
+             "    raise",
+             "except Exception as e:",
+             "    if k < 0:",
+             "        raise",
+             "    raise _plan._failed(k, locals(), e) from e"]
+    if plan.buffer_slots:
+        body += ["if len(_kept) < 2:",
+                 f"    _kept.append([{', '.join(f'v{s}' for s in plan.buffer_slots)}])"]
+    body += [f"scope.var({name!r}).value = v{slot}" for slot, name in plan.writes]
+    body.append(f"return [{', '.join(ref(s) for s in plan.fetch_slots)}]")
+    src = "def run(feed, scope):\n" + "".join(f"    {line}\n" for line in body)
+    plan.source = src
+    # named after this file, so that error locations (registry.user_frame) skip it
+    exec(compile(src, f"{__file__}<plan {id(plan):#x}>", "exec"), ns)
+    return ns["run"]
 
 
-def _whole(shape: tuple) -> tuple:
-    return shape
-
-
-def _nothing(shape: tuple) -> tuple:
-    return ()
+def _const(ns: dict, slot: int, value) -> str:
+    ns[f"c{slot}"] = value
+    return f"c{slot}"
 
 
 def _read(scope, name: str, device):

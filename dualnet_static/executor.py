@@ -53,7 +53,9 @@ class _PlanCache:
             key = last[0]
             if key[0]() is program and key[1] == program._version and \
                     key[2] == feed_names and key[3] is strategy and key[4] is default and \
-                    (key[5] is place or key[5] == place) and _same_items(key[6], fetches):
+                    (key[5] is place or key[5] == place) and (
+                        (len(fetches) == 1 and fetches[0] is key[6][0] and len(key[6]) == 1)
+                        or _same_items(key[6], fetches)):
                 self.hits += 1
                 return last[1], last[2]
         fetch_vars = _resolve_fetches(program, fetch_list)
@@ -143,11 +145,17 @@ class Executor:
             feed = {}
         if not isinstance(feed, dict):
             raise TypeError(f"feed must be a dict {{name: array}}, got {type(feed).__name__}")
-        feed = {k.name if isinstance(k, Variable) else k: v for k, v in feed.items()}
+        for k in feed:  # (a loop: a comprehension would be one more function call per run)
+            if type(k) is not str:
+                feed = {k.name if isinstance(k, Variable) else k: v for k, v in feed.items()}
+                break
         plan, fetch_vars = _CACHE.lookup(program, tuple(feed), fetch_list, self.place, strategy)
-        outs = plan.run(_check_feeds(plan, feed, self.place), scope)
+        outs = plan.run(feed, scope)  # checks the feeds
         if return_numpy:
-            return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
+            for o in outs:  # (a loop: a comprehension is one more function call per run)
+                if type(o) is not np.ndarray:
+                    return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
+            return outs
         return [_as_tensor(v.name, o) for v, o in zip(fetch_vars, outs)]
 
     def prepare(self, program, feed_names, fetch_list, follow_place: bool = True
@@ -189,15 +197,14 @@ class PreparedRun:
         place = _current_place[0]  # to_place(None)
         return self.place is place or self.place == place
 
-    def run(self, feed: dict, scope, checked: bool = False) -> list:
-        """`checked`: the feeds are NumPy arrays known to have the declared shapes and dtypes
-        (on a CPU place they are then used as they are)."""
+    def run(self, feed: dict, scope) -> list:
+        """The fetched values (NumPy arrays) of one run of the plan with `feed` {name: value}
+        (checked by the plan) and `scope`."""
         program, plan = self.program, self.plan
         if getattr(program, "lr_scheduler", None) is not None:
             from .optimizer.lr import sync_program_lr
             sync_program_lr(program, scope)
-        outs = plan.run(feed if checked and plan.cpu else _check_feeds(plan, feed, self.place),
-                        scope)
+        outs = plan.run(feed, scope)
         for o in outs:  # (a loop, not a comprehension: implicit mode's replays run this cold)
             if type(o) is not np.ndarray:
                 return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
@@ -256,22 +263,6 @@ def _resolve_fetches(program: Program, fetch_list) -> list:
             raise ValueError(f"fetch_list item {name!r} is not a variable of the program")
         out.append(var)
     return out
-
-
-def _check_feeds(plan: Plan, feed: dict, place) -> dict:
-    """{name: array} of the plan's feeds, each checked by _check_feed; a NumPy array of the
-    declared dtype and shape on a CPU place (the usual feed) is passed with a cheaper test of
-    the same conditions."""
-    arrays = {}
-    cpu = plan.cpu  # the plan's place is (equal to) `place`: it is part of the plan's key
-    for name, dtype, ndim, pick, dims, shape in plan.feed_fast:
-        value = feed[name]
-        if cpu and type(value) is np.ndarray and value.dtype == dtype and \
-                value.ndim == ndim and pick(value.shape) == dims:
-            arrays[name] = value
-        else:
-            arrays[name] = _check_feed(name, value, shape, dtype, place)
-    return arrays
 
 
 def _check_feed(name: str, value, shape: tuple, dtype: np.dtype, place):

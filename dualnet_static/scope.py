@@ -7,6 +7,7 @@ The Executor reads and writes `holder.value` (an xp array) directly.
 from __future__ import annotations
 
 import contextlib
+import operator
 
 import numpy as np
 
@@ -81,9 +82,11 @@ def _unwrap(value):
 
 
 class ScopeVar:
-    """A named slot of a Scope."""
+    """A named slot of a Scope. `_get(holder)` is `holder.value` as one C call, for the
+    Executor's generated plans (a subclass whose `value` is a property gives its own)."""
 
     __slots__ = ("name", "value")
+    _get = operator.attrgetter("value")
 
     def __init__(self, name: str):
         self.name = name

@@ -7,6 +7,8 @@ copied in), so the eager model and the static program see one set of values, nev
 """
 from __future__ import annotations
 
+import operator
+
 from dualnet import backend
 from dualnet_static.scope import Scope, ScopeVar
 
@@ -15,6 +17,7 @@ class TensorHolder(ScopeVar):
     """A scope variable backed by an eager Tensor's array."""
 
     __slots__ = ("tensor",)
+    _get = operator.attrgetter("tensor._data")  # `value` without the property's frame
 
     def __init__(self, name: str, tensor):
         self.name = name

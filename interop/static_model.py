@@ -431,14 +431,13 @@ def _fast_key(training: bool, args: tuple):
 
 class _FastCall:
     """A call whose arguments have the types, shapes and dtypes of an earlier one (its
-    `_fast_key`): its trace's prepared plan runs directly (the feeds were checked then)."""
+    `_fast_key`): its trace's prepared plan runs directly."""
 
-    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "checked", "names", "single")
+    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single")
 
     def __init__(self, model: StaticModel, trace: Trace, prepared, wrap: bool, sig: tuple):
         self.model, self.trace, self.prepared, self.wrap = model, trace, prepared, wrap
         self.plain = all(s[0] is np.ndarray for s in sig)  # the args are the feeds
-        self.checked = all(np.ndarray in s[:2] for s in sig)  # the feeds are NumPy arrays
         self.names = trace.input_names
         self.single = trace.out_structure == ("leaf",)  # one output, returned as it is
 
@@ -449,7 +448,7 @@ class _FastCall:
             feed = dict(zip(self.names, args))
         else:
             feed = dict(zip(self.names, [a._data if type(a) is Tensor else a for a in args]))
-        outs = self.prepared.run(feed, scope, checked=self.checked)
+        outs = self.prepared.run(feed, scope)
         if self.wrap:
             outs = [Tensor._wrap(o) for o in outs]
         return outs[0] if self.single else unflatten(self.trace.out_structure, outs)

@@ -36,7 +36,6 @@ from types import MethodType
 
 from dualnet.ops import registry as _reg
 
-import numpy as np
 
 from .. import unique_name
 from ..executor import Executor
@@ -428,19 +427,17 @@ class Replayer:
                     refs.add(r)
         if refs != live_refs:
             return None
-        leaves, outs, feed, checked = self.leaf_objs, self.outs, {}, True
+        leaves, outs, feed = self.leaf_objs, self.outs, {}
         for name, r in feeds:  # a fed leaf, or a value an earlier segment kept
             value = feed[name] = leaves[r[1]]._bound if r[0] == "leaf" else \
                 outs[r[1]][r[2]]._bound
             if value is None:
                 return None
-            # the leaves matched the template's shapes and dtypes (_match): no feed checks
-            checked = checked and type(value) is np.ndarray
         prepared = plan.prepared
         if prepared is None or not prepared.current():
             prepared = plan.prepared = Executor().prepare(
                 plan.view, list(feed), [name for name, _ in fetches])
-        values = prepared.run(feed, global_scope(), checked=checked)
+        values = prepared.run(feed, global_scope())
         for (_, (e, j)), value in zip(fetches, values):
             outs[e][j]._bound = value
         if plan is not t:  # a segment: the step goes on matching

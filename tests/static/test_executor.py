@@ -314,3 +314,25 @@ def test_executor_on_cuda_place():
     out = static.Executor(paddle.CUDAPlace(0)).run(main, feed={"x": np.zeros(3, "float32")},
                                                    fetch_list=[y])[0]
     np.testing.assert_allclose(out, 2.0)
+
+
+def test_a_kernel_failing_at_run_time_names_the_op_its_inputs_and_where_it_was_built(exe):
+    """Shapes known only at run time can fail inside a kernel: the error says which op, with
+    which input shapes, built on which line of the user's program - and the plan keeps
+    working for good feeds afterwards (its generated run function holds no state)."""
+    main = static.Program()
+    with static.program_guard(main):
+        x = static.data("x", [None, 3], "float32")
+        y = apply("reshape", x, shape=(-1, 5))  # the line the error must name
+        z = apply("mul", y, 2.0)
+    with pytest.raises(OpError) as info:
+        exe.run(main, feed={"x": np.ones((2, 3), np.float32)}, fetch_list=[z])
+    msg = str(info.value)
+    assert "reshape: cannot reshape a tensor of shape [2, 3] (6 elements) into shape [-1, 5]" \
+        in msg
+    assert "while running op reshape (outputs: " in msg
+    assert "built at" in msg and 'y = apply("reshape", x, shape=(-1, 5))' in msg
+    assert "compiler.py" not in msg  # never the generated plan's own frame
+    out, = exe.run(main, feed={"x": np.arange(15, dtype=np.float32).reshape(5, 3)},
+                   fetch_list=[z])
+    np.testing.assert_array_equal(out, np.arange(15, dtype=np.float32).reshape(3, 5) * 2)
