@@ -3,7 +3,9 @@
 or speed).
 
     fused_linear(x, w, b; transpose_w, activation)      act(x @ w + b); w is [in, out] (Paddle),
-                                                        or [out, in] (PyTorch) when transpose_w
+                                                        or [out, in] (PyTorch) when transpose_w;
+                                                        act may also be log_softmax or softmax
+                                                        over the last axis (a classifier head)
     fused_conv2d(x, w, b; conv2d attrs, activation)     act(conv2d(x, w) + b); b broadcasts to the
                                                         output without growing it ([C, 1, 1])
     fused_conv2d_bn(x, w, gamma, beta, mean, var; conv2d attrs, eps)
@@ -38,15 +40,17 @@ import numpy as np
 from .common import check_same_dtype, maximum_zero
 from .conv import conv2d_forward, conv_attrs
 from .linalg import gemm
+from .nn import SHORT_ROWS, log_softmax_columns
 from .registry import Meta, get, register
 from .shape import sum_to_like
 
 ACTIVATIONS = ("none", "relu", "tanh", "sigmoid")
+HEADS = ("log_softmax", "softmax")  # fused_linear only: over the last axis
 
 
-def _activation(name) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
+def _activation(name, allowed: tuple = ACTIVATIONS) -> str:
+    if name not in allowed:
+        raise ValueError(f"activation must be one of {', '.join(allowed)}, got {name!r}")
     return name
 
 
@@ -65,6 +69,8 @@ def _activation_vjp(g, out, activation: str):
     """The gradient through act given its output: the activation op's own rule."""
     if activation == "none":
         return g
+    if activation in HEADS:
+        return get(activation).vjp(g, None, out=out, axis=out.ndim - 1)[0]
     return get(activation).vjp(g, None, out=out)[0]
 
 
@@ -86,7 +92,8 @@ def _float_dtype(*metas: Meta) -> np.dtype:
 # ---------------------------------------------------------------- fused_linear
 
 def _linear_canon(x, w, b, transpose_w=False, activation="none") -> dict:
-    return {"transpose_w": bool(transpose_w), "activation": _activation(activation)}
+    return {"transpose_w": bool(transpose_w),
+            "activation": _activation(activation, ACTIVATIONS + HEADS)}
 
 
 def _linear_infer(x: Meta, w: Meta, b: Meta | None, *, transpose_w=False,
@@ -121,7 +128,9 @@ def _product(xp, out, x, w, transpose_w: bool):
         y = gemm(xp, x.reshape(math.prod(lead), x.shape[-1]), w)
         return y.reshape(lead + w.shape[-1:])
     if x.ndim == 2:
-        return gemm(xp, x, w, out if _fits(out, (x.shape[0], w.shape[1]), x.dtype) else None)
+        if out is not None and not _fits(out, (x.shape[0], w.shape[1]), x.dtype):
+            out = None
+        return gemm(xp, x, w, out)
     return xp.asarray(xp.matmul(x, w))
 
 
@@ -133,19 +142,36 @@ def _fits(out, shape: tuple, dtype) -> bool:
         out.flags.c_contiguous
 
 
-def _linear_into(xp, out, x, w, b, *, transpose_w=False, activation="none"):
-    y = _product(xp, out, x, w, transpose_w)
+def _head(xp, y, b, activation: str):
+    """log_softmax or softmax of y + b over the last axis, as the unfused ops compute it. On
+    the transposed copy that log_softmax takes for a few classes, the bias adds along rows
+    (one pass over rows of N, not N passes over rows of C)."""
+    axis = y.ndim - 1
+    if activation == "log_softmax" and axis == 1 and y.shape[1] <= SHORT_ROWS < y.shape[0]:
+        # (log_softmax's short_rows test, inline)
+        z = y.T.copy()
+        if b is not None:
+            z += b[:, None]
+        return log_softmax_columns(xp, z)
     if b is not None:
         y += b
-    return _activate(xp, y, activation)
+    return get(activation).forward(xp, y, axis=axis)
 
 
 @register("fused_linear", infer=_linear_infer, canon=_linear_canon, promote=True,
           saves=(0, 1, 2, "out"))
-def fused_linear(xp, x, w, b, *, transpose_w=False, activation="none"):
+def fused_linear(xp, x, w, b, *, transpose_w=False, activation="none", out=None):
     """act(x @ w + b) in one call: the GEMM's result takes the bias add and the activation in
-    place. w [in, out] as matmul's y, or [out, in] as linear's weight (transpose_w)."""
-    return _linear_into(xp, None, x, w, b, transpose_w=transpose_w, activation=activation)
+    place. w [in, out] as matmul's y, or [out, in] as linear's weight (transpose_w). `out`:
+    a buffer the product may be written into (the out= kernel's; never an attr)."""
+    y = _product(xp, out, x, w, transpose_w)
+    if activation in HEADS:
+        return _head(xp, y, b, activation)
+    if b is not None:
+        y += b
+    if activation == "relu":  # (the common case without _activate's frame)
+        return maximum_zero(xp, y, out=y)
+    return _activate(xp, y, activation)
 
 
 @fused_linear.defvjp
@@ -640,4 +666,5 @@ def _linear_out(xp, out, x, w, b):
 
 @_out_kernel("fused_linear")
 def _fused_linear_out(xp, out, x, w, b, *, transpose_w=False, activation="none"):
-    return _linear_into(xp, out, x, w, b, transpose_w=transpose_w, activation=activation)
+    return fused_linear.forward(xp, x, w, b, transpose_w=transpose_w, activation=activation,
+                                out=out)

@@ -73,20 +73,18 @@ def gemm(xp, x, y, out=None):
     itemsize = y.itemsize
     rows = ROW_BLOCK_MNK // max(n * k, 1) // ROW_BLOCK * ROW_BLOCK
     if rows == 0 or m < 2 * rows or xp is not np or x.dtype.kind != "f" or \
-            x.strides[1] != x.itemsize or itemsize not in y.strides or not _row_blocks():
+            x.strides[1] != x.itemsize or itemsize not in y.strides or \
+            not (blas_small_kernel() if ROW_BLOCKS is None else ROW_BLOCKS):
         return xp.matmul(x, y) if out is None else xp.matmul(x, y, out=out)
     blocks = m // rows
     if out is None:
-        out = xp.empty((m, n), dtype=np.result_type(x.dtype, y.dtype))
+        out = xp.empty((m, n), dtype=x.dtype if x.dtype == y.dtype else
+                       np.result_type(x.dtype, y.dtype))
     cut = blocks * rows
     xp.matmul(x[:cut].reshape(blocks, rows, k), y, out=out[:cut].reshape(blocks, rows, n))
     if cut < m:
         xp.matmul(x[cut:], y, out=out[cut:])
     return out
-
-
-def _row_blocks() -> bool:
-    return blas_small_kernel() if ROW_BLOCKS is None else ROW_BLOCKS
 
 
 # ---------------------------------------------------------------- matmul

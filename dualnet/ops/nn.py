@@ -92,18 +92,29 @@ def log_softmax(xp, x, *, axis):
     """(x - max) - log(sum(exp(x - max))) along `axis`. Logits (N, C) of a few classes are
     reduced on a (C, N) copy: NumPy reduces a short contiguous axis one row at a time, and
     across rows with whole-vector ops (2.4x faster at 256 x 10)."""
-    if x.ndim == 2 and axis == 1 and x.shape[1] <= SHORT_ROWS < x.shape[0]:
-        z = x.T.copy()
-        if xp is np:  # the ufuncs' reduce: what the methods call, minus their Python layer
-            z -= np.maximum.reduce(z, axis=0)
-            s = np.add.reduce(xp.exp(z), axis=0)
-        else:
-            z -= z.max(axis=0)
-            s = xp.exp(z).sum(axis=0)
-        z -= xp.log(s, out=s)
-        return z.T.copy()
+    if short_rows(x, axis):
+        return log_softmax_columns(xp, x.T.copy())
     z = xp.subtract(x, x.max(axis=axis, keepdims=True))
     return _minus_log_sum_exp(xp, z, axis)
+
+
+def short_rows(x, axis: int) -> bool:
+    """Whether log_softmax of x along `axis` runs on the transposed copy (log_softmax_columns):
+    2-D logits (N, C) of a few classes, many rows."""
+    return x.ndim == 2 and axis == 1 and x.shape[1] <= SHORT_ROWS < x.shape[0]
+
+
+def log_softmax_columns(xp, z):
+    """log_softmax along axis 1 of z.T, computed on z (C, N: owned, C-contiguous) in place
+    and returned as a C-contiguous (N, C) array."""
+    if xp is np:  # the ufuncs' reduce: what the methods call, minus their Python layer
+        z -= np.maximum.reduce(z, axis=0)
+        s = np.add.reduce(xp.exp(z), axis=0)
+    else:
+        z -= z.max(axis=0)
+        s = xp.exp(z).sum(axis=0)
+    z -= xp.log(s, out=s)
+    return z.T.copy()
 
 
 def _minus_log_sum_exp(xp, z, axis: int):

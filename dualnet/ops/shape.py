@@ -2,6 +2,8 @@
 a concrete shape, so they work on static Variables whose batch dim is -1."""
 from __future__ import annotations
 
+import math
+
 from itertools import accumulate
 
 import numpy as np
@@ -193,7 +195,11 @@ def _flatten_infer(x: Meta, start_axis=0, stop_axis=-1) -> Meta:
 @register("flatten", infer=_flatten_infer, canon=_flatten_canon, saves=(0,))
 def flatten(xp, x, *, start_axis=0, stop_axis=-1):
     """Merge dims start_axis..stop_axis into one (a 0-d input becomes [1], as in PyTorch)."""
-    return x.reshape(_flattened(tuple(x.shape), start_axis, stop_axis))
+    shape = x.shape  # at run time every dim is known (canon made the axes non-negative)
+    if not shape:
+        return x.reshape(1)
+    return x.reshape(shape[:start_axis] + (math.prod(shape[start_axis:stop_axis + 1]),)
+                     + shape[stop_axis + 1:])
 
 
 flatten.defvjp(_like_vjp)

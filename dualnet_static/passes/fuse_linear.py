@@ -2,6 +2,8 @@
 
     matmul(x, w) | linear(x, w, None) -> add(., b) -> relu | tanh | sigmoid
         => fused_linear(x, w, b; transpose_w, activation)
+    ... -> log_softmax | softmax over the last axis (a classifier head)
+        => fused_linear(x, w, b; transpose_w, activation log_softmax | softmax)
     fused_linear(x, w, b; activation none) -> relu | tanh | sigmoid   (implicit mode records
         F.linear as fused_linear)  => fused_linear(x, w, b; transpose_w, activation)
     conv2d(x, w) -> add(., b) -> relu | tanh | sigmoid  => fused_conv2d(x, w, b; ..., activation)
@@ -19,7 +21,7 @@ the backward reads it).
 from __future__ import annotations
 
 from dualnet.ops import get
-from dualnet.ops.fused import POOLED_ACTIVATIONS
+from dualnet.ops.fused import HEADS, POOLED_ACTIVATIONS
 
 from .graph import NONE, SINK, Graph, Node, Rewriter, rewrite_each
 
@@ -57,7 +59,7 @@ def _fuse_linear(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
         return
     n = wm.shape[0] if transpose_w else wm.shape[1]
     fits = (lambda b: b.shape == (n,)) if n != -1 else None
-    chain = epilogue(graph, rw, i, fits if bias == NONE else None)
+    chain = epilogue(graph, rw, i, fits if bias == NONE else None, heads=True)
     if chain is None:
         return
     members, b, activation, out, vanish = chain
@@ -103,6 +105,13 @@ def _fuse_conv_pool(graph: Graph, rw: Rewriter, i: int, node: Node) -> None:
     rw.fuse([i, k], fused, k, vanish=[out], same_shape_as=pool.outs[0])
 
 
+def _last_axis(graph: Graph, slot: int, attrs: dict) -> bool:
+    """Whether a softmax's attrs are {axis: the last axis of slot's value}."""
+    m = graph.meta(slot)
+    return m is not None and m.ndim > 0 and set(attrs) == {"axis"} and \
+        attrs["axis"] in (-1, m.ndim - 1)
+
+
 def _per_channel(bm, om) -> bool:
     """Whether a bias of meta bm (None: no bias) adds one value per channel of output om."""
     if bm is None:
@@ -113,10 +122,11 @@ def _per_channel(bm, om) -> bool:
     return all(d == 1 for d in shape[-2:] + shape[:-3]) and shape[-3] in (1, om.shape[-3])
 
 
-def epilogue(graph: Graph, rw: Rewriter, i: int, bias_fits):
+def epilogue(graph: Graph, rw: Rewriter, i: int, bias_fits, heads: bool = False):
     """(members, bias slot | None, activation, output slot, vanishing slots) of the bias add
     and activation following node i, or None when there is neither. `bias_fits(meta)` says
-    whether an add operand can be the bias (None: no bias may be added)."""
+    whether an add operand can be the bias (None: no bias may be added); `heads`: the
+    activation may be a log_softmax or softmax over the last axis."""
     writers = rw.writers
     cur = graph.nodes[i].outs[0]
     dtype = graph.meta(cur).dtype
@@ -133,8 +143,9 @@ def epilogue(graph: Graph, rw: Rewriter, i: int, bias_fits):
             vanish.append(cur)
             b, cur = other, node.outs[0]
             step = _next(graph, rw, cur)
-    if step is not None and step[0].type in ACTIVATIONS and not step[0].attrs and \
-            step[0].outs[0] > SINK:
+    if step is not None and step[0].outs[0] > SINK and (
+            (step[0].type in ACTIVATIONS and not step[0].attrs) or
+            (heads and step[0].type in HEADS and _last_axis(graph, cur, step[0].attrs))):
         node, k, _ = step
         members.append(k)
         vanish.append(cur)

@@ -239,3 +239,73 @@ def test_conv2d_gradients_in_row_chunks(monkeypatch, chunk, layout, xshape, wsha
     np.testing.assert_allclose(get("conv2d_weight_grad")(g, x, w, **attrs), gw_want,
                                rtol=1e-4, atol=1e-4)
     conv._column_blocks.cache_clear()
+
+
+# ---------------------------------------------------------------- fused_linear heads
+
+def _log_softmax_ref(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("transpose_w", [False, True])
+@pytest.mark.parametrize("n,c", [(64, 10), (8, 10), (40, 33)])  # the transposed path: (64, 10)
+def test_fused_linear_heads_are_the_unfused_ops_bit_for_bit(transpose_w, n, c):
+    """fused_linear(activation log_softmax | softmax) is the plain product, the bias add and
+    the softmax kernel, to the bit (the pass relies on it), and the NumPy formula within
+    float tolerance."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((n, 50)).astype(np.float32)
+    w = rng.standard_normal((c, 50) if transpose_w else (50, c)).astype(np.float32)
+    b = (rng.standard_normal(c) * 3).astype(np.float32)
+    plain = get("fused_linear").forward(np, x, w, b, transpose_w=transpose_w)
+    wm = w.T if transpose_w else w
+    ref = x.astype(np.float64) @ wm.astype(np.float64) + b
+    for head, formula in (("log_softmax", _log_softmax_ref),
+                          ("softmax", lambda z: np.exp(_log_softmax_ref(z)))):
+        got = get("fused_linear").forward(np, x, w, b, transpose_w=transpose_w,
+                                          activation=head)
+        want = get(head).forward(np, plain.copy(), axis=1)
+        assert got.flags.c_contiguous and got.shape == (n, c) and got.dtype == np.float32
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+        np.testing.assert_allclose(got, formula(ref), rtol=1e-4, atol=1e-5)
+    no_bias = get("fused_linear").forward(np, x, w, None, transpose_w=transpose_w,
+                                          activation="log_softmax")
+    np.testing.assert_allclose(no_bias, _log_softmax_ref(x.astype(np.float64) @ wm), rtol=1e-4,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("head", ["log_softmax", "softmax"])
+def test_fused_linear_head_gradients_match_finite_differences(head):
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((20, 6)), rng.standard_normal((6, 4)), rng.standard_normal(4)
+    g = rng.standard_normal((20, 4))
+    op = get("fused_linear")
+
+    def f(x, w, b):
+        return float((op.forward(np, x, w, b, activation=head) * g).sum())
+
+    out = op.forward(np, x, w, b, activation=head)
+    grads = op.vjp(g, x, w, b, out=out, activation=head)
+    for k, a in enumerate((x, w, b)):
+        num = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            args = [x.copy(), w.copy(), b.copy()]
+            args[k][i] += 1e-6
+            hi = f(*args)
+            args[k][i] -= 2e-6
+            num[i] = (hi - f(*args)) / 2e-6
+        np.testing.assert_allclose(grads[k], num, rtol=1e-5, atol=1e-7)
+
+
+def test_fused_linear_rejects_a_head_elsewhere():
+    from dualnet.ops.registry import OpError
+
+    x = np.ones((4, 3), np.float32)
+    with pytest.raises(OpError, match="fused_conv2d: activation must be one of none, relu, "
+                                      "tanh, sigmoid, got 'log_softmax'"):
+        get("fused_conv2d")(x.reshape(1, 1, 4, 3), np.ones((1, 1, 1, 1), np.float32), None,
+                            activation="log_softmax")
+    with pytest.raises(OpError, match="fused_linear: activation must be one of.*log_softmax, "
+                                      "softmax, got 'gelu'"):
+        get("fused_linear")(x, np.ones((3, 2), np.float32), None, activation="gelu")

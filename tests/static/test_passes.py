@@ -258,16 +258,58 @@ def test_fuse_linear_training_is_bit_identical(exe, layout, activation):
     main, startup, loss = mlp(layout, activation)
     feeds = [_feed(seed=k) for k in range(2)]
     types = plan_types(exe, main, feeds[0], [loss], strategy("fuse_linear"))
-    assert types.count("fused_linear") == (2 if layout == "paddle" else 1)
-    assert "add" not in types[:types.index("log_softmax")]
-    assert activation not in types
+    assert types.count("fused_linear") == 2  # the second takes the log_softmax head
+    assert "add" not in types[:types.index("nll_loss")]
+    assert activation not in types and "log_softmax" not in types
     plan = exe._get_plan(compiled(main, "fuse_linear"), list(feeds[0]), [loss])
     fused = [op for op in plan.step_ops if op is not None and op.type == "fused_linear"]
     assert fused[0].attrs == {"transpose_w": layout == "torch", "activation": activation}
     assert fused[0].fused == (("matmul", "add", activation) if layout == "paddle"
                               else ("linear", activation))
+    assert fused[1].attrs == {"transpose_w": layout == "torch", "activation": "log_softmax"}
+    assert fused[1].fused == (("matmul", "add", "log_softmax") if layout == "paddle"
+                              else ("linear", "log_softmax"))
     assert_same_training(exe, main, startup, [loss], strategy("fuse_linear"), strategy(),
                          feeds)
+
+
+@pytest.mark.parametrize("layout", ["paddle", "torch"])
+def test_classifier_head_fuses_bit_identical(exe, layout):
+    """The last linear layer takes the log_softmax (or softmax) over the last axis; at batch 32
+    with 5 classes its kernel adds the bias on log_softmax's transposed copy. Training and
+    inference agree with the unfused plan to the bit."""
+    main, startup, loss = mlp(layout)
+    feeds = [_feed(batch=32, seed=k) for k in range(2)]
+    assert_same_training(exe, main, startup, [loss], strategy("fuse_linear"), strategy(),
+                         feeds)
+    for head in ("log_softmax", "softmax", "log_softmax axis 0"):
+        prog, start = static.Program(), static.Program()
+        with static.program_guard(prog, start):
+            x = static.data("x", [None, 12], "float32")
+            w = static.create_parameter([12, 5], "float32", name="w")
+            b = static.create_parameter([5], "float32", name="b", is_bias=True,
+                                        default_initializer=_uniform(1.0))
+            logits = apply("add", apply("matmul", x, w), b)
+            out = apply(head.split()[0], logits, axis=0 if "axis 0" in head else -1)
+        feed = {"x": feeds[1]["x"]}
+        types = plan_types(exe, prog, feed, [out], strategy("fuse_linear"))
+        if "axis 0" in head:
+            assert types == ["fused_linear", "log_softmax", "copy"]
+        else:
+            assert types == ["fused_linear", "copy"]
+        scope = static.Scope()
+        exe.run(start, scope=scope)
+        got, want = (exe.run(compiled(prog, *on), feed=feed, fetch_list=[out],
+                             scope=scope)[0] for on in (("fuse_linear",), ()))
+        np.testing.assert_array_equal(got, want)
+        z = feed["x"].astype(np.float64) @ np.array(scope.find_var("w").get_tensor()) + \
+            np.array(scope.find_var("b").get_tensor())
+        ref = z - z.max(axis=1, keepdims=True)
+        ref -= np.log(np.exp(ref).sum(axis=1, keepdims=True))
+        if head == "log_softmax":
+            np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+        elif head == "softmax":
+            np.testing.assert_allclose(got, np.exp(ref), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
@@ -282,7 +324,7 @@ def test_recorded_fused_linear_takes_the_activation(exe, activation):
     fused = [op for op in plan.step_ops if op is not None and op.type == "fused_linear"]
     assert fused[0].attrs == {"transpose_w": False, "activation": activation}
     assert fused[0].fused == ("fused_linear", activation)
-    assert fused[1].attrs["activation"] == "none"
+    assert fused[1].attrs["activation"] == "log_softmax"
     assert_same_training(exe, main, startup, [loss], strategy("fuse_linear"), strategy(),
                          feeds)
     # its value fetched, the activation stays apart
