@@ -65,8 +65,8 @@ def gemm(xp, x, y, out=None):
     buffer). On a BLAS with a small-matrix kernel (blas_small_kernel), a row-major x runs as
     blocks of a multiple of ROW_BLOCK rows with m_block * n * k <= ROW_BLOCK_MNK (one batched
     matmul, plus one GEMM for the rows left over); y may be row-major or a transposed row-major
-    matrix (linear's x @ w.T: 64x784 @ (128x784).T runs in 135 us as blocks, 180-195 us whole). The blocks may round differently from one
-    GEMM (float tolerance); matmul, fused_linear and matmul's out= kernel share this function,
+    matrix (linear's x @ w.T: 64x784 @ (128x784).T runs in 135 us as blocks, 180-195 us
+    whole). The blocks may round differently from one GEMM (float tolerance); matmul, fused_linear and matmul's out= kernel share this function,
     so a fused plan keeps the unfused plan's bits."""
     m, k = x.shape
     n = y.shape[1]
@@ -81,6 +81,9 @@ def gemm(xp, x, y, out=None):
         out = xp.empty((m, n), dtype=x.dtype if x.dtype == y.dtype else
                        np.result_type(x.dtype, y.dtype))
     cut = blocks * rows
+    if cut == m:  # (no slices to make)
+        xp.matmul(x.reshape(blocks, rows, k), y, out=out.reshape(blocks, rows, n))
+        return out
     xp.matmul(x[:cut].reshape(blocks, rows, k), y, out=out[:cut].reshape(blocks, rows, n))
     if cut < m:
         xp.matmul(x[cut:], y, out=out[cut:])
