@@ -20,6 +20,7 @@ from dualnet import backend
 from dualnet import random as _random
 from dualnet_eager.tensor import Tensor, tracing
 from dualnet_static.executor import Executor
+from dualnet_static.passes import default_strategy
 from dualnet_static.framework import Program, current_block
 from dualnet_static.operator import Operator
 from dualnet_static.place import CPUPlace, place_of_array
@@ -293,11 +294,13 @@ class StaticModel:
     def __call__(self, *args, **kwargs):
         if tracing.tracer is not None:  # inside another model being traced: be recorded
             return self._fn(*args, **kwargs)
-        training = self.training
+        owner = self._module if self._module is not None else self._layer  # self.training,
+        training = owner.training if owner is not None else self._training  # inline
         last = self._last_fast  # the previous fast call: matched without building a key
         if last is not None and not kwargs and last[0] is training and \
-                _same_signature(last[1], args) and last[2].prepared.current():
-            return last[2].run(args)
+                _same_signature(last[1], args) and \
+                last[2].prepared.strategy is default_strategy():  # prepared.current(), inline
+            return last[2].run(args)  # (its place is the executor's own: follow_place=False)
         key = None if kwargs else _fast_key(training, args)
         if key is not None:
             hit = self._fast.get(key)
@@ -433,13 +436,17 @@ class _FastCall:
     """A call whose arguments have the types, shapes and dtypes of an earlier one (its
     `_fast_key`): its trace's prepared plan runs directly."""
 
-    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single")
+    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single", "direct")
 
     def __init__(self, model: StaticModel, trace: Trace, prepared, wrap: bool, sig: tuple):
         self.model, self.trace, self.prepared, self.wrap = model, trace, prepared, wrap
         self.plain = all(s[0] is np.ndarray for s in sig)  # the args are the feeds
         self.names = trace.input_names
         self.single = trace.out_structure == ("leaf",)  # one output, returned as it is
+        # a CPU plan of a program without an lr scheduler: PreparedRun.run would only call it
+        plan = prepared.plan
+        self.direct = plan.run if plan.cpu and getattr(
+            prepared.program, "lr_scheduler", None) is None else None
 
     def run(self, args: tuple):
         model = self.model
@@ -448,7 +455,8 @@ class _FastCall:
             feed = dict(zip(self.names, args))
         else:
             feed = dict(zip(self.names, [a._data if type(a) is Tensor else a for a in args]))
-        outs = self.prepared.run(feed, scope)
+        direct = self.direct
+        outs = direct(feed, scope) if direct is not None else self.prepared.run(feed, scope)
         if self.wrap:
             outs = [Tensor._wrap(o) for o in outs]
         return outs[0] if self.single else unflatten(self.trace.out_structure, outs)
