@@ -120,7 +120,7 @@ def _check_target(loss: Variable, grad_tensor):
             raise RuntimeError(f"backward() on the static Variable {loss.name!r}: in a static "
                                "program use optimizer.minimize(loss) or paddle.static."
                                "append_backward")
-    if grad_tensor is None and loss.size != 1:
+    if grad_tensor is None and loss._shape and loss.size != 1:  # (a 0-d loss: no property)
         raise ValueError(f"backward() on a tensor of shape {loss.shape}: gradients can be "
                          "implicitly created only for a tensor with one element; pass "
                          f"grad_tensor\n  at {user_frame()}")

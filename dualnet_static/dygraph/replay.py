@@ -41,7 +41,7 @@ from .. import unique_name
 from ..executor import Executor
 from ..framework import _ctx, _static
 from ..operator import Operator
-from ..scope import global_scope
+from ..scope import _global as _global_scopes
 from ..variable import FLAG_CHANGES, Variable
 from .template import _CHECKED, _install_next, _Named, _plain, _same_prefix, first_key
 
@@ -233,14 +233,19 @@ class Replayer:
             return None
         session = self.session
         last = session.last_template
-        tried = []
-        if last is not None:
+        tried = ()
+        if last is not None:  # (no comprehension: this runs at every step's first op)
             succ = last.successor() if last.successor is not None else None
-            tried = [t for t in (succ, last) if t is not None and session.stored(t)]
-        for t in tried:
-            out = self._first_match(t, opdef, args, attrs)
-            if out is not None:
-                return out
+            if succ is not None and session.stored(succ):
+                out = self._first_match(succ, opdef, args, attrs)
+                if out is not None:
+                    return out
+                tried = (succ,)
+            if session.stored(last):
+                out = self._first_match(last, opdef, args, attrs)
+                if out is not None:
+                    return out
+                tried += (last,)
         for a in args:
             if a is not None and not isinstance(a, Variable):
                 return None
@@ -437,7 +442,7 @@ class Replayer:
         if prepared is None or not prepared.current():
             prepared = plan.prepared = Executor().prepare(
                 plan.view, list(feed), [name for name, _ in fetches])
-        values = prepared.run(feed, global_scope())
+        values = prepared.run(feed, _global_scopes[-1])  # global_scope(), inline
         for (_, (e, j)), value in zip(fetches, values):
             outs[e][j]._bound = value
         if plan is not t:  # a segment: the step goes on matching

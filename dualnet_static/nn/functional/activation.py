@@ -48,11 +48,14 @@ def _axis(axis, dim):
 
 
 def softmax(x, axis=-1, dtype=None, name=None, *, dim=None):
-    return apply("softmax", cast_to(x, dtype), axis=_axis(axis, dim))
+    return apply("softmax", x if dtype is None else cast_to(x, dtype),
+                 axis=axis if dim is None else dim)  # (_axis, inline: a classifier's
+                                                     # head runs this every step)
 
 
 def log_softmax(x, axis=-1, dtype=None, name=None, *, dim=None):
-    return apply("log_softmax", cast_to(x, dtype), axis=_axis(axis, dim))
+    return apply("log_softmax", x if dtype is None else cast_to(x, dtype),
+                 axis=axis if dim is None else dim)
 
 
 def elu(x, alpha=1.0, name=None):

@@ -44,11 +44,13 @@ def cross_entropy(input, label, weight=None, ignore_index=-100, reduction="mean"
                   name=None):
     """Softmax (unless use_softmax=False: `input` holds probabilities) + cross entropy; see
     the module docstring for Paddle's label shapes and reductions."""
-    _check_reduction("softmax_cross_entropy", reduction)
-    if input.ndim == 0:
+    if reduction not in _REDUCTIONS:
+        _check_reduction("softmax_cross_entropy", reduction)
+    ndim, label_ndim = input.ndim, label.ndim  # (properties: read once, an implicit step
+    if ndim == 0:                              # calls this every step)
         raise ValueError("cross_entropy: the input must have a class dimension")
-    axis = int(axis) % input.ndim
-    if label.ndim not in (input.ndim, input.ndim - 1):
+    axis = int(axis) % ndim
+    if label_ndim not in (ndim, ndim - 1):
         raise ValueError(f"cross_entropy: expected label dims = input dims - 1 or input dims, "
                          f"got input {input.shape} and label {label.shape}")
     if soft_label and ignore_index > 0:
@@ -59,7 +61,7 @@ def cross_entropy(input, label, weight=None, ignore_index=-100, reduction="mean"
         soft_label = True
     if soft_label or np_dtype(label).kind == "f":
         return _soft(input, label, weight, reduction, axis, use_softmax)
-    kept_axis = label.ndim == input.ndim  # [N, 1]: reduction='none' keeps the size-1 axis
+    kept_axis = label_ndim == ndim  # [N, 1]: reduction='none' keeps the size-1 axis
     if reduction == "mean" and weight is None and ignore_index < 0:
         if use_softmax and not kept_axis and in_implicit_mode():
             # Paddle's dygraph runs one softmax-with-cross-entropy op: record the fused op
