@@ -338,7 +338,7 @@ def _codegen(plan: Plan):
                  f"    _f = _check_feed({name!r}, _f, _shape{i}, _dt{i}, _place)"]
         if name in fed:
             body.append(f"v{fed[name]} = _f")
-    if plan.reads:
+    if plan.reads or plan.writes:
         body.append("_vars = scope._vars")
     for slot, name in plan.reads:  # Scope.find_var's first look, inlined
         body += [f"_h = _vars.get({name!r})",
@@ -383,7 +383,11 @@ def _codegen(plan: Plan):
     if plan.buffer_slots:
         body += ["if len(_kept) < 2:",
                  f"    _kept.append([{', '.join(f'v{s}' for s in plan.buffer_slots)}])"]
-    body += [f"scope.var({name!r}).value = v{slot}" for slot, name in plan.writes]
+    for slot, name in plan.writes:  # scope.var(name).value = ..., its lookup inline
+        body += [f"_h = _vars.get({name!r})",
+                 "if _h is None:",
+                 f"    _h = scope.var({name!r})",
+                 f"_h.value = v{slot}"]
     body.append(f"return [{', '.join(ref(s) for s in plan.fetch_slots)}]")
     src = "def run(feed, scope):\n" + "".join(f"    {line}\n" for line in body)
     plan.source = src
