@@ -230,7 +230,7 @@ def _channel_bias(b, channels: int, ndim: int):
         return None
     shape = (1,) * (ndim - b.ndim) + tuple(b.shape)
     spatial = shape[-2:] + shape[:-3]
-    if any(d != 1 for d in spatial) or shape[-3] not in (1, channels):
+    if spatial.count(1) != len(spatial) or shape[-3] not in (1, channels):
         return None
     return b.reshape(-1)
 

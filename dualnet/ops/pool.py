@@ -130,11 +130,31 @@ def _lowest(dtype):
 
 def _max_windows(xp, x, a):
     """(padded x, pads, taps, window maxima)."""
+    key = (x.shape[-2:], x.dtype, a["kernel_size"], a["stride"], a["padding"], a["dilation"],
+           a["ceil_mode"])
+    try:
+        plan = _WINDOWS.get(key)
+    except TypeError:  # attrs given as lists (not through canon): no memo
+        plan = key = None
+    if plan is None:
+        plan = _window_plan(x, a)
+        if key is not None and len(_WINDOWS) < 256:
+            _WINDOWS[key] = plan
+    pads, taps, rows, cols, lowest = plan
+    xpad = pad2d(xp, x, pads, lowest)
+    return xpad, pads, taps, _separable_max(xp, xpad, rows, cols)
+
+
+_WINDOWS: dict = {}  # _max_windows' geometry per (H, W, dtype, attrs): a pooling layer's
+#                      Python work (seven helper calls) is done once per input shape
+
+
+def _window_plan(x, a) -> tuple:
+    """(pads, taps, the taps' rows, the taps' columns, the padding value) of max windows."""
     _, pads, taps = _geometry(x, a, a["ceil_mode"])
-    xpad = pad2d(xp, x, pads, _lowest(x.dtype))
     kh, kw = a["kernel_size"]
     rows = [taps[i * kw][0] for i in range(kh)]  # taps are in row-major window order
-    return xpad, pads, taps, _separable_max(xp, xpad, rows, [c for _, c in taps[:kw]])
+    return pads, tuple(taps), rows, [c for _, c in taps[:kw]], _lowest(x.dtype)
 
 
 def _separable_max(xp, xpad, rows, cols):

@@ -153,6 +153,8 @@ def _reshape_infer(x: Meta, shape) -> Meta:
 @register("reshape", infer=_reshape_infer, canon=_reshape_canon, saves=(0,))
 def reshape(xp, x, *, shape):
     """Reshape to `shape`: -1 is inferred, 0 copies the input dim (Paddle's rule)."""
+    if 0 not in shape:  # (no generator to run: reshapes are per step in conv nets' plans)
+        return x.reshape(shape)
     return x.reshape(tuple(x.shape[i] if d == 0 else d for i, d in enumerate(shape)))
 
 
