@@ -64,10 +64,11 @@ def gemm(xp, x, y, out=None):
     """x @ y for 2-D x [m, k] and y [k, n], into `out` when given (a C-contiguous [m, n]
     buffer). On a BLAS with a small-matrix kernel (blas_small_kernel), a row-major x runs as
     blocks of a multiple of ROW_BLOCK rows with m_block * n * k <= ROW_BLOCK_MNK (one batched
-    matmul, plus one GEMM for the rows left over); y may be row-major or a transposed row-major
-    matrix (linear's x @ w.T: 64x784 @ (128x784).T runs in 135 us as blocks, 180-195 us
-    whole). The blocks may round differently from one GEMM (float tolerance); matmul, fused_linear and matmul's out= kernel share this function,
-    so a fused plan keeps the unfused plan's bits."""
+    matmul, plus one GEMM for the rows left over; blocks of ROW_BLOCK rows exactly when y is
+    transposed); y may be row-major or a transposed row-major matrix (linear's x @ w.T:
+    64x784 @ (128x784).T runs in 120-135 us as blocks, 170-195 us whole). The blocks may
+    round differently from one GEMM (float tolerance); matmul, fused_linear and matmul's out=
+    kernel share this function, so a fused plan keeps the unfused plan's bits."""
     m, k = x.shape
     n = y.shape[1]
     itemsize = y.itemsize
@@ -76,7 +77,9 @@ def gemm(xp, x, y, out=None):
             x.strides[1] != x.itemsize or itemsize not in y.strides or \
             not (blas_small_kernel() if ROW_BLOCKS is None else ROW_BLOCKS):
         return xp.matmul(x, y) if out is None else xp.matmul(x, y, out=out)
-    blocks = m // rows
+    if y.strides[0] == itemsize:  # y transposed (x @ w.T): OpenBLAS's small kernel for that
+        rows = ROW_BLOCK          # runs blocks of 8 rows well, 16-32 1.7-2.5x slower (64x256 @
+    blocks = m // rows            # (120x256).T: 39 us as 8 blocks of 8 rows, 70 us as 2 of 32)
     if out is None:
         out = xp.empty((m, n), dtype=x.dtype if x.dtype == y.dtype else
                        np.result_type(x.dtype, y.dtype))
