@@ -12,7 +12,7 @@ Owners. A temporary produced by a FRESH op, written once, in a group that does n
 at least MIN_ELEMENTS elements, is an array the plan owns. After its group dies, its buffer is
 free for a later owner of the same static shape and dtype (the -1 dims too: the batch dim of
 one run); an out= kernel (dualnet.ops.fused.OUT_KERNELS) then writes into it. Owners share a
-slot ("physical slot"), so the run loop stays a plain list of slot reads and writes:
+slot ("physical slot"), so the run stays plain slot reads and writes:
 
 - memory_optimize: out= kernels take a free buffer (or their own slot's buffer from the last
   run); the buffers of slots written by out= kernels stay with the plan between runs (like

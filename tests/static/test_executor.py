@@ -316,15 +316,26 @@ def test_executor_on_cuda_place():
     np.testing.assert_allclose(out, 2.0)
 
 
-def test_a_kernel_failing_at_run_time_names_the_op_its_inputs_and_where_it_was_built(exe):
+@pytest.mark.parametrize("runs_before", [0, 4])  # interpreted / generated (CODEGEN_AFTER)
+def test_a_kernel_failing_at_run_time_names_the_op_its_inputs_and_where_it_was_built(
+        exe, runs_before):
     """Shapes known only at run time can fail inside a kernel: the error says which op, with
-    which input shapes, built on which line of the user's program - and the plan keeps
-    working for good feeds afterwards (its generated run function holds no state)."""
+    which input shapes, built on which line of the user's program - whether the plan still
+    interprets its steps or runs its generated function - and the plan keeps working for
+    good feeds afterwards."""
+    from dualnet_static.compiler import CODEGEN_AFTER
+
+    assert runs_before == 0 or runs_before >= CODEGEN_AFTER
     main = static.Program()
     with static.program_guard(main):
         x = static.data("x", [None, 3], "float32")
         y = apply("reshape", x, shape=(-1, 5))  # the line the error must name
         z = apply("mul", y, 2.0)
+    good = {"x": np.arange(15, dtype=np.float32).reshape(5, 3)}
+    for _ in range(runs_before):
+        exe.run(main, feed=good, fetch_list=[z])
+    plan = exe._get_plan(main, ["x"], [z])
+    assert (plan.source is not None) == bool(runs_before)
     with pytest.raises(OpError) as info:
         exe.run(main, feed={"x": np.ones((2, 3), np.float32)}, fetch_list=[z])
     msg = str(info.value)
@@ -332,7 +343,45 @@ def test_a_kernel_failing_at_run_time_names_the_op_its_inputs_and_where_it_was_b
         in msg
     assert "while running op reshape (outputs: " in msg
     assert "built at" in msg and 'y = apply("reshape", x, shape=(-1, 5))' in msg
-    assert "compiler.py" not in msg  # never the generated plan's own frame
-    out, = exe.run(main, feed={"x": np.arange(15, dtype=np.float32).reshape(5, 3)},
-                   fetch_list=[z])
+    assert "compiler.py" not in msg  # never the plan's own frame
+    out, = exe.run(main, feed=good, fetch_list=[z])
     np.testing.assert_array_equal(out, np.arange(15, dtype=np.float32).reshape(3, 5) * 2)
+
+
+def test_generated_plan_runs_as_the_interpreted_steps_do(exe):
+    """A plan interprets its steps for its first runs, then runs a generated function: a
+    training program (feeds, scope reads and writes, a reused buffer, multi-output steps)
+    gives the same bits either way, run by run."""
+    from dualnet_static import compiler
+
+    def losses(after):
+        old = compiler.CODEGEN_AFTER
+        compiler.CODEGEN_AFTER = after
+        try:
+            static.clear_plan_cache()
+            paddle.seed(0)
+            main, startup = static.Program(), static.Program()
+            with static.program_guard(main, startup):
+                x = static.data("x", [None, 300], "float32")
+                y = static.data("y", [None], "int64")
+                h = paddle.nn.functional.relu(static.nn.fc(x, 256))  # dW: a reused buffer
+                loss = paddle.nn.functional.cross_entropy(static.nn.fc(h, 5), y)
+                paddle.optimizer.Momentum(0.1, momentum=0.9).minimize(loss)
+            scope = static.Scope()
+            exe.run(startup, scope=scope)
+            rng = np.random.default_rng(0)
+            feed = {"x": rng.standard_normal((40, 300)).astype("float32"),
+                    "y": rng.integers(0, 5, 40)}
+            out = [exe.run(main, feed=feed, fetch_list=[loss], scope=scope)[0]
+                   for _ in range(5)]
+            plan = exe._get_plan(main, ["x", "y"], [loss])
+            assert plan.buffer_slots and plan.writes
+            return out, plan.source
+        finally:
+            compiler.CODEGEN_AFTER = old
+
+    generated, source = losses(1)
+    interpreted, none = losses(10 ** 9)
+    assert source is not None and none is None and "def run(feed, scope):" in source
+    for a, b in zip(generated, interpreted):
+        np.testing.assert_array_equal(a, b)
