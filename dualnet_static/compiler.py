@@ -271,7 +271,8 @@ class Plan:
     def _first_runs(self, feed: dict, scope) -> list:
         self.runs += 1
         if self.runs >= CODEGEN_AFTER:
-            self.run = _codegen(self)
+            if self.source is None:  # (a caller may hold this method from before)
+                self.run = _codegen(self)
             return self.run(feed, scope)
         return self._interpret(feed, scope)
 

@@ -436,7 +436,7 @@ class _FastCall:
     """A call whose arguments have the types, shapes and dtypes of an earlier one (its
     `_fast_key`): its trace's prepared plan runs directly."""
 
-    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single", "direct")
+    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single", "plan")
 
     def __init__(self, model: StaticModel, trace: Trace, prepared, wrap: bool, sig: tuple):
         self.model, self.trace, self.prepared, self.wrap = model, trace, prepared, wrap
@@ -445,7 +445,7 @@ class _FastCall:
         self.single = trace.out_structure == ("leaf",)  # one output, returned as it is
         # a CPU plan of a program without an lr scheduler: PreparedRun.run would only call it
         plan = prepared.plan
-        self.direct = plan.run if plan.cpu and getattr(
+        self.plan = plan if plan.cpu and getattr(
             prepared.program, "lr_scheduler", None) is None else None
 
     def run(self, args: tuple):
@@ -455,8 +455,8 @@ class _FastCall:
             feed = dict(zip(self.names, args))
         else:
             feed = dict(zip(self.names, [a._data if type(a) is Tensor else a for a in args]))
-        direct = self.direct
-        outs = direct(feed, scope) if direct is not None else self.prepared.run(feed, scope)
+        plan = self.plan
+        outs = plan.run(feed, scope) if plan is not None else self.prepared.run(feed, scope)
         if self.wrap:
             outs = [Tensor._wrap(o) for o in outs]
         return outs[0] if self.single else unflatten(self.trace.out_structure, outs)

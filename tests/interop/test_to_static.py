@@ -342,6 +342,26 @@ def test_repeated_calls_run_the_prepared_plan_with_the_same_results():
         sm(np.ones((2, 4, 16, 16), np.float32))  # a bad call still gets the clear error
 
 
+def test_repeated_calls_generate_the_plan_function_once(monkeypatch):
+    """The prepared plan interprets its first runs, then generates its function once; later
+    calls run that function (a call holding the plan's first-runs method must not generate
+    it again at every call)."""
+    from dualnet_static import compiler
+
+    made = []
+    codegen = compiler._codegen
+    monkeypatch.setattr(compiler, "_codegen", lambda plan: made.append(plan) or codegen(plan))
+    model = build("mlp")
+    sm = interop.to_static(model, input_spec=[interop.InputSpec([None, 784])])
+    sm.eval()
+    x = np.random.default_rng(2).standard_normal((4, 784)).astype(np.float32)
+    want = _eager(model, [x])
+    for _ in range(compiler.CODEGEN_AFTER + 5):
+        np.testing.assert_allclose(sm(x), want, atol=1e-5)
+    assert len(made) == 1 and made[0].source is not None
+    assert made[0].runs == compiler.CODEGEN_AFTER  # later runs bypass the counting method
+
+
 def test_an_input_passed_twice_or_a_parameter_passed_as_input_is_traced_as_its_own_value():
     """The first call binds inputs by array: f(x, x) used to record b's reads as a's, so every
     later call f(x, y) computed x * x; an input sharing a parameter's array took the
