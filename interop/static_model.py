@@ -20,7 +20,6 @@ from dualnet import backend
 from dualnet import random as _random
 from dualnet_eager.tensor import Tensor, tracing
 from dualnet_static.executor import Executor
-from dualnet_static.passes import default_strategy
 from dualnet_static.framework import Program, current_block
 from dualnet_static.operator import Operator
 from dualnet_static.place import CPUPlace, place_of_array
@@ -294,13 +293,11 @@ class StaticModel:
     def __call__(self, *args, **kwargs):
         if tracing.tracer is not None:  # inside another model being traced: be recorded
             return self._fn(*args, **kwargs)
-        owner = self._module if self._module is not None else self._layer  # self.training,
-        training = owner.training if owner is not None else self._training  # inline
+        training = self.training
         last = self._last_fast  # the previous fast call: matched without building a key
         if last is not None and not kwargs and last[0] is training and \
-                _same_signature(last[1], args) and \
-                last[2].prepared.strategy is default_strategy():  # prepared.current(), inline
-            return last[2].run(args)  # (its place is the executor's own: follow_place=False)
+                _same_signature(last[1], args) and last[2].prepared.current():
+            return last[2].run(args)
         key = None if kwargs else _fast_key(training, args)
         if key is not None:
             hit = self._fast.get(key)

@@ -40,7 +40,7 @@ import numpy as np
 from .common import check_same_dtype, maximum_zero
 from .conv import conv2d_forward, conv_attrs
 from .linalg import gemm
-from .nn import SHORT_ROWS, log_softmax_columns
+from .nn import log_softmax_columns, short_rows
 from .registry import Meta, get, register
 from .shape import sum_to_like
 
@@ -147,9 +147,8 @@ def _head(xp, y, b, activation: str):
     the transposed copy that log_softmax takes for a few classes, the bias adds along rows
     (one pass over rows of N, not N passes over rows of C)."""
     axis = y.ndim - 1
-    if activation == "log_softmax" and axis == 1 and y.shape[1] <= SHORT_ROWS < y.shape[0]:
-        # (log_softmax's short_rows test, inline)
-        z = y.T.copy()
+    if activation == "log_softmax" and short_rows(y, axis):  # log_softmax's own test: the
+        z = y.T.copy()                                       # same path, the same bits
         if b is not None:
             z += b[:, None]
         return log_softmax_columns(xp, z)

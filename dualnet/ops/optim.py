@@ -173,19 +173,14 @@ def momentum_update(xp, param, grad, velocity, step, lr, *, momentum=0.9, dampen
     branch-free and without reading `step` on the host.
     """
     dt = param.dtype
-    g = grad if weight_decay == 0.0 and not maximize else \
-        _grad(xp, grad, param, weight_decay, maximize)[0]
-    if xp is np:  # _scalar and _factor inline (four calls per parameter and step): host numbers
-        later = (step if isinstance(step, (int, float)) else step.item()) != 0
-        lr = lr if isinstance(lr, (int, float)) else lr.item()
-    else:
-        later = _factor(_scalar(xp, step) != 0, dt)  # 0 on the first step, else 1
-        lr = _factor(_scalar(xp, lr), dt)
+    g, _ = _grad(xp, grad, param, weight_decay, maximize)
+    later = _factor(_scalar(xp, step) != 0, dt)  # 0 on the first step, else 1
     velocity *= later * momentum
     if dampening == 0.0:
         velocity += g
     else:
         velocity += xp.multiply(g, 1.0 - later * dampening)
+    lr = _factor(_scalar(xp, lr), dt)
     if nesterov:
         d = xp.multiply(velocity, momentum)
         d += g

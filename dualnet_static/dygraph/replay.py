@@ -41,7 +41,7 @@ from .. import unique_name
 from ..executor import Executor
 from ..framework import _ctx, _static
 from ..operator import Operator
-from ..scope import _global as _global_scopes
+from ..scope import global_scope
 from ..variable import FLAG_CHANGES, Variable
 from .template import _CHECKED, _install_next, _Named, _plain, _same_prefix, first_key
 
@@ -442,7 +442,7 @@ class Replayer:
         if prepared is None or not prepared.current():
             prepared = plan.prepared = Executor().prepare(
                 plan.view, list(feed), [name for name, _ in fetches])
-        values = prepared.run(feed, _global_scopes[-1])  # global_scope(), inline
+        values = prepared.run(feed, global_scope())
         for (_, (e, j)), value in zip(fetches, values):
             outs[e][j]._bound = value
         if plan is not t:  # a segment: the step goes on matching

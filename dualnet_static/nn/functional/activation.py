@@ -48,14 +48,12 @@ def _axis(axis, dim):
 
 
 def softmax(x, axis=-1, dtype=None, name=None, *, dim=None):
-    return apply("softmax", x if dtype is None else cast_to(x, dtype),
-                 axis=axis if dim is None else dim)  # (_axis, inline: a classifier's
-                                                     # head runs this every step)
+    return apply("softmax", x if dtype is None else cast_to(x, dtype), axis=_axis(axis, dim))
 
 
 def log_softmax(x, axis=-1, dtype=None, name=None, *, dim=None):
     return apply("log_softmax", x if dtype is None else cast_to(x, dtype),
-                 axis=axis if dim is None else dim)
+                 axis=_axis(axis, dim))
 
 
 def elu(x, alpha=1.0, name=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dualnet.ops import apply
 from dualnet.ops import nn as N
 
-from ...framework import _ctx, _static
+from ...framework import in_implicit_mode
 
 from ._utils import bias_shape, channel_last
 
@@ -20,8 +20,8 @@ def linear(x, weight, bias=None, name=None):
     As in Paddle: a program being built gets matmul + add (what exporters and passes read);
     dynamic-looking (implicit) mode records the one fused op its run would use anyway (the
     fuse_linear pass makes the same kernel of the pair), one op less to record per layer."""
-    if _ctx.implicit is not None and not _ctx.guards and not _static["on"]:
-        return apply("fused_linear", x, weight, bias)  # (in_implicit_mode(), inline)
+    if in_implicit_mode():
+        return apply("fused_linear", x, weight, bias)
     out = apply("matmul", x, weight)
     return out if bias is None else apply("add", out, bias)
 
