@@ -52,17 +52,18 @@ def _known_count(shape: tuple) -> int | None:
 # ---------------------------------------------------------------- batch_norm
 
 def _bn_canon(x, weight, bias, running_mean, running_var, *, training=False, momentum=0.1,
-              eps=1e-5):
+              eps=1e-5, unbiased=True):
     if momentum is None:
         raise ValueError("momentum=None (cumulative average) is kept by the front end: pass "
                          "momentum=1/num_batches_tracked")
     # Without running statistics (track_running_stats=False) batch statistics always normalize.
     training = bool(training) or running_mean is None
-    return {"training": training, "momentum": float(momentum), "eps": float(eps)}
+    return {"training": training, "momentum": float(momentum), "eps": float(eps),
+            "unbiased": bool(unbiased)}
 
 
 def _bn_infer(x, weight, bias, running_mean, running_var, *, training=False, momentum=0.1,
-              eps=1e-5):
+              eps=1e-5, unbiased=True):
     _check_float(x)
     if x.ndim < 2:
         raise ValueError(f"expected input of shape (N, C) or (N, C, *), got {list(x.shape)}")
@@ -81,13 +82,15 @@ def _bn_infer(x, weight, bias, running_mean, running_var, *, training=False, mom
 
 @register("batch_norm", infer=_bn_infer, canon=_bn_canon, n_out=3)
 def batch_norm(xp, x, weight, bias, running_mean, running_var, *, training=False,
-               momentum=0.1, eps=1e-5):
+               momentum=0.1, eps=1e-5, unbiased=True):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over all axes but 1, PyTorch's rules:
     training normalizes with the batch statistics (biased var) and returns running stats
     updated with the unbiased var, `new = (1 - momentum) * old + momentum * batch`; eval
     normalizes with the running stats and returns them unchanged. Without running stats
     (track_running_stats=False) batch stats always normalize, and outputs 1 and 2 are the
-    batch mean and unbiased batch var (the update with momentum 1)."""
+    batch mean and unbiased batch var (the update with momentum 1). unbiased=False: the
+    running variance follows the biased batch variance instead (Paddle's and ONNX's rule),
+    which the kernel has at hand - no second pass over x."""
     cshape = _channel_shape(x)
     if training:
         axes = _bn_axes(x.ndim)
@@ -97,12 +100,12 @@ def batch_norm(xp, x, weight, bias, running_mean, running_var, *, training=False
         mean = x.mean(axis=axes)
         xc = x - mean.reshape(cshape)
         var = xp.square(xc).mean(axis=axes)
-        unbiased = var * (n / (n - 1))
+        batch_var = var * (n / (n - 1)) if unbiased else var
         if running_mean is None:
-            new_mean, new_var = mean, unbiased
+            new_mean, new_var = mean, batch_var
         else:
             new_mean = running_mean * (1.0 - momentum) + mean * momentum
-            new_var = running_var * (1.0 - momentum) + unbiased * momentum
+            new_var = running_var * (1.0 - momentum) + batch_var * momentum
     else:
         mean, var = running_mean, running_var
         new_mean, new_var = running_mean, running_var
@@ -118,7 +121,7 @@ def batch_norm(xp, x, weight, bias, running_mean, running_var, *, training=False
 
 @batch_norm.defvjp
 def _batch_norm_vjp(g, x, weight, bias, running_mean, running_var, out, *, training=False,
-                    momentum=0.1, eps=1e-5):
+                    momentum=0.1, eps=1e-5, unbiased=True):
     gy = g[0]
     if gy is None:  # only the running stats got a cotangent: they are not differentiated
         return None, None, None, None, None

@@ -37,25 +37,14 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     if last:
         x = to_channel_first(x)
     batch = _batch_stats(training, use_global_stats)
-    y, new_mean, _ = apply("batch_norm", x, weight, bias, running_mean, running_var,
-                           training=batch, momentum=1.0 - float(momentum), eps=epsilon)
-    if batch:
-        _update_running_stats(x, new_mean, running_mean, running_var, float(momentum))
+    y, new_mean, new_var = apply("batch_norm", x, weight, bias, running_mean, running_var,
+                                 training=batch, momentum=1.0 - float(momentum), eps=epsilon,
+                                 unbiased=False)
+    if batch:  # store the updated statistics (Paddle's: the biased batch variance)
+        for new, running in ((new_mean, running_mean), (new_var, running_var)):
+            if getattr(running, "persistable", False):
+                write_to(new, running)
     return to_channel_last(y) if last else y
-
-
-def _update_running_stats(x, new_mean, running_mean, running_var, momentum: float) -> None:
-    """Store the op's mean update and Paddle's variance update (biased batch variance)."""
-    if getattr(running_mean, "persistable", False):
-        write_to(new_mean, running_mean)
-    if not getattr(running_var, "persistable", False):
-        return
-    axes = (0,) + tuple(range(2, x.ndim))
-    batch_var = apply("var", x, axis=axes, correction=0, keepdim=False)
-    batch_var.stop_gradient = True
-    new_var = apply("add", apply("mul", running_var, momentum),
-                    apply("mul", batch_var, 1.0 - momentum))
-    write_to(new_var, running_var)
 
 
 def _normalized_shape(normalized_shape) -> tuple:

@@ -188,7 +188,8 @@ def batch_norm(ctx, op):
 
 def _batch_stats_norm(ctx, op, x, w, b) -> None:
     """Batch norm with the batch's statistics; outputs 1 and 2 are the batch mean and the
-    unbiased batch variance (what dualnet returns without running statistics)."""
+    unbiased batch variance, or the biased one with unbiased=False (what dualnet returns
+    without running statistics)."""
     xv = op.inputs[0]
     dtype = ctx.dtype(xv)
     ndim = len(ctx.shape(xv))
@@ -203,7 +204,9 @@ def _batch_stats_norm(ctx, op, x, w, b) -> None:
     ctx.node("Add", [y, ctx.node("Reshape", [b, shape])], [ctx.output(op)])
     if ctx.needed(op.outputs[1]):
         ctx.node("Reshape", [m, ctx.ints([-1])], [ctx.output(op, 1)])
-    if ctx.needed(op.outputs[2]):  # n / (n - 1) with n = size / channels, read at run time
+    if ctx.needed(op.outputs[2]) and not op.attrs.get("unbiased", True):
+        ctx.node("Reshape", [v, ctx.ints([-1])], [ctx.output(op, 2)])
+    elif ctx.needed(op.outputs[2]):  # n / (n - 1) with n = size / channels, read at run time
         n = ctx.node("Cast", [ctx.node("Size", [x])], to=onnx_type(dtype))
         n = ctx.node("Div", [n, ctx.node("Cast", [ctx.shape_of(x, 1, 2)],
                                          to=onnx_type(dtype))])

@@ -17,7 +17,7 @@ def _to_x(rows, x):
     return np.moveaxis(rows.reshape(shape), 0, 1)
 
 
-def bn_ref(x, w, b, rm, rv, training=False, momentum=0.1, eps=1e-5):
+def bn_ref(x, w, b, rm, rv, training=False, momentum=0.1, eps=1e-5, unbiased=True):
     rows = _per_channel(x)
     c, n = rows.shape
     y = np.empty_like(rows)
@@ -26,12 +26,12 @@ def bn_ref(x, w, b, rm, rv, training=False, momentum=0.1, eps=1e-5):
         if training or rm is None:
             mu = rows[k].sum() / n
             var = ((rows[k] - mu) ** 2).sum() / n
-            unbiased = ((rows[k] - mu) ** 2).sum() / (n - 1)
+            batch_var = ((rows[k] - mu) ** 2).sum() / (n - 1 if unbiased else n)
             if rm is None:
-                new_m[k], new_v[k] = mu, unbiased
+                new_m[k], new_v[k] = mu, batch_var
             else:
                 new_m[k] = (1 - momentum) * rm[k] + momentum * mu
-                new_v[k] = (1 - momentum) * rv[k] + momentum * unbiased
+                new_v[k] = (1 - momentum) * rv[k] + momentum * batch_var
         else:
             mu, var = rm[k], rv[k]
             new_m[k], new_v[k] = rm[k], rv[k]
@@ -144,11 +144,16 @@ SPECS = [
            covers=("batch_norm_grad",), **BN),
     OpSpec("batch_norm", _bn_inputs((5, 3)), bn_ref, {"training": True, "momentum": 0.3},
            "train-nc", **BN),
+    OpSpec("batch_norm", _bn_inputs((4, 3, 2, 2)), bn_ref,
+           {"training": True, "momentum": 0.1, "unbiased": False}, "train-biased", **BN),
     OpSpec("batch_norm", _bn_inputs((3, 2, 4)), bn_ref, {"training": False}, "eval", **BN),
     OpSpec("batch_norm", _bn_inputs((3, 2, 4), affine=False), bn_ref, {"training": False},
            "eval-no-affine", grad=(0,), grad_outputs=(0,), atol=1e-4),
     OpSpec("batch_norm", _bn_inputs((3, 2, 2, 2), affine=False, stats=False), bn_ref,
            {"training": False}, "no-running-stats", grad=(0,), grad_outputs=(0,), atol=1e-4),
+    OpSpec("batch_norm", _bn_inputs((3, 2, 2, 2), stats=False), bn_ref,
+           {"training": True, "unbiased": False}, "no-running-stats-biased", grad=(0, 1, 2),
+           grad_outputs=(0,), atol=1e-4, grad_atol=1e-4),
     OpSpec("batch_norm_grad", _bn_grad_inputs((4, 3, 2)), bn_grad_ref,
            {"training": True, "eps": 1e-5}, "train", grad=(0, 1, 2), atol=1e-4,
            grad_atol=1e-4),
