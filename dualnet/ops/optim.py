@@ -148,7 +148,7 @@ def sgd_update(xp, param, grad, lr, *, weight_decay=0.0, maximize=False):
 
 def _momentum_canon(param, grad, velocity, step, lr, momentum=0.9, dampening=0.0,
                     nesterov=False, weight_decay=0.0, maximize=False):
-    _require(param, velocity=velocity, step=step, lr=lr)
+    _require(param, velocity=velocity, lr=lr)  # step: optional (see the kernel)
     _nonneg(momentum=momentum, weight_decay=weight_decay)
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -159,7 +159,7 @@ def _momentum_canon(param, grad, velocity, step, lr, momentum=0.9, dampening=0.0
 
 def _momentum_infer(param, grad, velocity, step, lr, **attrs):
     _check_update(param, grad, lr, step, velocity=velocity)
-    return param, velocity, _step_meta(step)
+    return param, velocity, step  # (no step given: none returned)
 
 
 @register("momentum_update", infer=_momentum_infer, canon=_momentum_canon, n_out=3,
@@ -170,11 +170,14 @@ def momentum_update(xp, param, grad, velocity, step, lr, *, momentum=0.9, dampen
 
     PyTorch starts the buffer as a copy of the first gradient (no dampening on step 1): with
     first = (step == 0), b = b * momentum * (1 - first) + g * (1 - dampening * (1 - first)),
-    branch-free and without reading `step` on the host.
+    branch-free and without reading `step` on the host. step None: no first step - the
+    velocity always carries on (Paddle's Momentum, whose velocity starts at zero), and the
+    step output is None (nothing to count, nothing written).
     """
     dt = param.dtype
     g, _ = _grad(xp, grad, param, weight_decay, maximize)
-    later = _factor(_scalar(xp, step) != 0, dt)  # 0 on the first step, else 1
+    # 0 on the first step, else 1
+    later = 1 if step is None else _factor(_scalar(xp, step) != 0, dt)
     velocity *= later * momentum
     if dampening == 0.0:
         velocity += g
@@ -188,7 +191,8 @@ def momentum_update(xp, param, grad, velocity, step, lr, *, momentum=0.9, dampen
     else:
         d = xp.multiply(velocity, lr)
     param -= d
-    step += 1
+    if step is not None:
+        step += 1
     return param, velocity, step
 
 

@@ -1,10 +1,8 @@
 """`paddle.optimizer.Momentum`: velocity = mu * velocity + grad; param -= lr * velocity
 (use_nesterov: param -= lr * (grad + mu * velocity)). Registry op `momentum_update` with
-dampening 0; its `step` input is a constant 1 (the velocity starts at zero, so PyTorch's
-first-step special case equals Paddle's formula)."""
+dampening 0 and no step (the velocity starts at zero, so there is no first-step case; a
+constant step would be copied before every update, as the op counts it in place)."""
 from __future__ import annotations
-
-import numpy as np
 
 from dualnet.ops import apply
 
@@ -39,8 +37,7 @@ class Momentum(Optimizer):
         rescale = float(self._setting(param, "rescale_grad", self._rescale_grad))
         if rescale != 1.0:
             grad = grad * rescale
-        outs = apply("momentum_update", param, grad, velocity, np.ones((1,), np.int64),
-                     self._param_lr(param, lr),
+        outs = apply("momentum_update", param, grad, velocity, None, self._param_lr(param, lr),
                      momentum=float(self._setting(param, "momentum", self._momentum)),
                      nesterov=bool(self._setting(param, "use_nesterov", self._use_nesterov)))
         self._write(outs[:2], (param, velocity))

@@ -88,11 +88,13 @@ def torch_adagrad(p, grads, lr_decay=0.0, weight_decay=0.0, eps=1e-10, init=0.0)
 # ---------------------------------------------------------------- running the ops
 
 
-def run_momentum(p, grads, **attrs):
-    p, buf, step = p.copy(), np.zeros_like(p), np.asarray(0, np.int64)
+def run_momentum(p, grads, step=0, **attrs):
+    """step None: the op's no-counter form (Paddle's Momentum)."""
+    p, buf = p.copy(), np.zeros_like(p)
+    step = None if step is None else np.asarray(step, np.int64)
     for i, g in enumerate(grads):
         apply("momentum_update", p, g, buf, step, _lr(i), **attrs)
-    assert step == len(grads)
+    assert step is None or step == len(grads)
     return p
 
 
@@ -215,6 +217,25 @@ def test_momentum_first_step_has_no_dampening():
     assert buf[0] == 0.9 * 2.0 + 0.5 * 2.0
 
 
+def test_momentum_without_step_always_carries_the_buffer():
+    """step None (Paddle's Momentum): b = momentum * b + (1 - dampening) * g from the first
+    update on, nothing counted, the step output None (and its meta)."""
+    p, buf = np.zeros(1), np.zeros(1)
+    for _ in range(3):
+        outs = apply("momentum_update", p, np.ones(1), buf, None, np.asarray(0.1),
+                     momentum=0.9)
+        assert outs[0] is p and outs[1] is buf and outs[2] is None
+    np.testing.assert_allclose(p, [-0.561], rtol=1e-12)  # buffers 1, 1.9, 2.71
+    p, buf = np.zeros(1), np.ones(1)
+    apply("momentum_update", p, np.full(1, 2.0), buf, None, np.asarray(1.0), momentum=0.9,
+          dampening=0.5)
+    assert buf[0] == 0.9 * 1.0 + 0.5 * 2.0  # no first-step rule: dampening applies at once
+    meta = Meta.of(p)
+    metas = infer_metas(get("momentum_update"),
+                        (meta, meta, meta, None, Meta((), np.dtype("float64"))), {})
+    assert metas[2] is None and metas[0] == meta
+
+
 def test_adam_first_step_moves_by_lr():
     """Bias correction makes the first Adam step lr * g / (|g| + eps) (Kingma & Ba, sec. 2.1)."""
     g = np.array([3.0, -0.5, 1e-3])
@@ -235,6 +256,8 @@ def test_paddle_momentum_is_momentum_update():
             p = p - LRS[i] * (g + 0.9 * v if nesterov else v)
         np.testing.assert_allclose(run_momentum(P0, G, momentum=0.9, nesterov=nesterov), p,
                                    **TOL)
+        np.testing.assert_allclose(run_momentum(P0, G, step=None, momentum=0.9,
+                                                nesterov=nesterov), p, **TOL)
 
 
 def test_paddle_adam_kernel_is_adam_update():

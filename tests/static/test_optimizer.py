@@ -193,6 +193,22 @@ def test_minimize_returns_ops_and_params_grads():
     assert "optimize" in str(main)
 
 
+def test_momentum_plan_updates_in_place_without_copies():
+    """Momentum's updates take no step counter: the plan writes param and velocity in place
+    and copies nothing before them (a constant counter, which the op increments, would be
+    copied before every update)."""
+    main, startup, loss, *_ = _build(lambda: Momentum(0.1, momentum=0.9))
+    assert all(op.inputs[3] is None for op in main.global_block().ops
+               if op.type == "momentum_update")
+    exe = static.Executor(paddle.CPUPlace())
+    scope = static.Scope()
+    exe.run(startup, scope=scope)
+    plan = exe._get_plan(main, ["x", "y"], [loss])
+    names = [op.type if op is not None else "copy" for op in plan.step_ops]
+    assert names.count("momentum_update") == 2
+    assert names.count("copy") == 1, names  # only the fetched loss's snapshot
+
+
 def test_adam_state_names_and_startup_values():
     main, startup, loss, opt, *_ = _build(lambda: Adam(0.01, name="opt"))
     names = {"fc.w_0_opt_moment1_0", "fc.w_0_opt_moment2_0", "fc.w_0_opt_step_0"}
