@@ -34,6 +34,8 @@ import sys
 import weakref
 from types import MethodType
 
+import numpy as np
+
 from dualnet.ops import registry as _reg
 
 
@@ -208,10 +210,12 @@ class Replayer:
         arguments when they match the template's next event, else None (apply then goes the
         usual way: promotion, the binder, and `op` above, which matches or materializes).
         Inputs are matched by identity (an earlier output of this step, a parameter object -
-        so no twin is made; materialize makes it when needed) or as a fed leaf; a Python
-        scalar or array (a constant on the binder's path) is left to the binder. An op with
-        no tensor input is left to it too (its canon reads the default dtype). The work is
-        the event's matcher's (_compile_matcher)."""
+        so no twin is made; materialize makes it when needed), as a fed leaf, or - a Python
+        int or float where the step had a floating scalar constant of another input's
+        dtype - by the bytes of the constant it becomes (template._scalar_spec); an array
+        (a constant on the binder's path) is left to the binder. An op with no tensor input
+        is left to it too (its canon reads the default dtype). The work is the event's
+        matcher's (_compile_matcher)."""
         t = self.t
         if t is None:
             return self._fast_first(opdef, args, attrs)
@@ -544,5 +548,9 @@ class Replayer:
 
                 v = twin(self.t.origins[r[1]], block.program.global_block())
             return v
-        return self.consts[e][i]()
+        ref = self.consts.get(e, {}).get(i)
+        if ref is not None:
+            return ref()
+        # a Python scalar its matcher took (template._scalar_spec): the recorded constant
+        return block._constant(np.frombuffer(r[3], np.dtype(r[1])).reshape(r[2]))
 

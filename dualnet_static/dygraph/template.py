@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from types import MethodType
 
+import numpy as np
+
 from dualnet.ops import registry as _reg
 
 from ..executor import Executor
@@ -200,10 +202,10 @@ def build_template(log, pending, live: set, feeds, fetch, program, runs=()):
 
 
 def _fast_spec(op, ins: tuple, origins: dict):
-    """Template.fast's entry for a recorded op (None when an input is a constant: a Python
-    scalar or array, which apply() turns into one only on the binder's path)."""
+    """Template.fast's entry for a recorded op (None when an input is a constant that is not
+    a scalar_spec: an array, which apply() turns into one only on the binder's path)."""
     specs = []
-    for v, r in zip(op.inputs, ins):
+    for i, (v, r) in enumerate(zip(op.inputs, ins)):
         if r is None or r[0] in ("out", "leaf"):
             specs.append(r)
         elif r[0] == "persist":
@@ -211,8 +213,27 @@ def _fast_spec(op, ins: tuple, origins: dict):
             origins[r[1]] = origin
             specs.append(("param", origin, r[2], r[3]))
         else:
-            return None
+            spec = _scalar_spec(op.inputs, i, r)
+            if spec is None:
+                return None
+            specs.append(spec)
     return op.opdef, dict(op.attrs), tuple(specs)
+
+
+def _scalar_spec(inputs: tuple, i: int, r: tuple):
+    """("scalar", dtype, bytes) for a recorded 0-d floating constant that a Python int or
+    float argument gives again whenever np.asarray(arg, dtype) has the same bytes: the
+    constant has the dtype of another (tensor) input of the op, so apply()'s promotion made
+    it that dtype - a Python scalar is weak, and a floating tensor's dtype wins whatever
+    the default dtype is. Else None."""
+    dtype = np.dtype(r[1])
+    if r[2] != () or dtype.kind not in "fc":
+        return None
+    for j, v in enumerate(inputs):
+        if j != i and v is not None and getattr(v, "_value", None) is None and \
+                v._dtype == dtype:
+            return ("scalar", dtype, r[3])
+    return None
 
 
 def _stops(metas, grad: bool, flows: bool) -> tuple:
@@ -326,7 +347,8 @@ def _compile_matcher(t: Template, e: int):
     Python generated for that one event (the way namedtuple makes its classes): the op,
     the replayer's state and the attrs (as last time, or else Replayer._attrs_match), then
     one straight-line check per input - an earlier output of the step by its ref, a
-    parameter by identity and flags, a fed leaf through Replayer._match -, the gradient-flag
+    parameter by identity and flags, a fed leaf through Replayer._match, a Python scalar by
+    the bytes of the constant it becomes (_scalar_spec) -, the gradient-flag
     check only when the flags could differ, and a single output made inline."""
     spec = t.fast[e]
     if spec is None or all(r is None for r in spec[2]):
@@ -334,6 +356,7 @@ def _compile_matcher(t: Template, e: int):
     opdef, _, ins, diff, ok, outs = spec
     n = len(ins)
     env = {"Variable": Variable, "_ctx": _ctx, "_static": _static, "_new_var": _new_var,
+           "_asarray": np.asarray,
            "_CHECKED": _CHECKED, "OPDEF": opdef, "RAW": t.raw_attrs, "T": t, "SPEC": spec,
            "MATCHERS": t.matchers, "_reg": _reg, "_bind": MethodType}
     code = ["def match(self, opdef, args, attrs):",
@@ -363,6 +386,10 @@ def _compile_matcher(t: Template, e: int):
             env[f"P{i}"], env[f"D{i}"] = r[1], r[3]
             code.append(f"    if {a} is not P{i} or {a}._stop_gradient != {bool(r[2])} or "
                         f"{a}._dtype != D{i}:")
+        elif r[0] == "scalar":  # a Python int or float giving the recorded constant
+            env[f"S{i}"], env[f"B{i}"] = r[1], r[2]
+            code += [f"    if (type({a}) is not float and type({a}) is not int) or "
+                     f"_asarray({a}, S{i}).tobytes() != B{i}:"]
         else:  # a leaf bound in this step (one of another goes the binder's way): the
             # k-th distinct one of the step, with the template's shape and dtype (_match)
             env["LEAF_METAS"] = t.leaf_metas
@@ -380,7 +407,7 @@ def _compile_matcher(t: Template, e: int):
                      f"        self.leaf_objs.append({a})",
                      f"    if k != {r[1]}:"]
         code.append("        return None")
-        if r is not None:
+        if r is not None and r[0] != "scalar":
             flows.append(f"not {a}._stop_gradient")
     if ok != 0b1111:  # bit (grad enabled, gradient flows in): the outputs' recorded flags
         flow = f"({' or '.join(flows)})" if diff else "False"

@@ -255,6 +255,46 @@ def test_the_fast_path_matches_ops_and_a_divergence_still_records_them():
     assert _replayed_and_recorded(loss_of, _batches(10)) >= 6
 
 
+# A Python int or float where the recorded step had a floating scalar constant (x * 0.5, an
+# added 1) is matched by the bytes of the constant it becomes (template._scalar_spec).
+
+def test_python_scalars_replay_on_the_fast_path(monkeypatch):
+    from dualnet_static.dygraph.replay import Replayer
+
+    slow = []
+    op = Replayer._op
+
+    def counted(self, opdef, inputs, attrs, block):
+        slow.append(opdef.name)
+        return op(self, opdef, inputs, attrs, block)
+
+    paddle.seed(0)
+    net = Net()
+    opt = paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
+                                    parameters=net.parameters())
+    x, y = (paddle.to_tensor(a) for a in _batches(1)[0])
+    for k in range(6):
+        if k == 3:  # steps 1-3 recorded the template; from here on every step replays it
+            monkeypatch.setattr(Replayer, "_op", counted)
+            replays = SESSION.replays
+        opt.clear_grad()
+        loss = F.cross_entropy(net(x) * 0.5 + 1, y)
+        loss.backward()
+        opt.step()
+    assert SESSION.replays - replays == 3
+    assert slow == []  # no op went the binder's way
+
+
+def test_a_changed_scalar_and_a_divergence_after_a_scalar_record_the_right_values():
+    def loss_of(net, x, y, n):
+        out = net(x) * (0.5 if n < 5 else 0.25) - 2  # a new constant from step 5 on
+        if n == 8:  # a divergence after the scalar ops matched: materialize makes their
+            out = F.relu(out)  # constants again
+        return F.cross_entropy(out, y)
+
+    assert _replayed_and_recorded(loss_of, _batches(10)) >= 6
+
+
 def test_an_explicit_program_built_during_a_replayed_step_gets_its_own_ops():
     batches = _batches(6)
     paddle.seed(0)
