@@ -237,10 +237,13 @@ class StaticModel:
             tracer.add_input(t, var)
             input_vars.append(var)
         args, kwargs = unflatten(structure, tensors)
-        out = self._run_eagerly(tracer, state, training, args, kwargs)
-        out_leaves, out_structure = flatten(out)
-        output_vars = [tracer.static_value(t if isinstance(t, Tensor) else Tensor._wrap(t))
-                       for t in out_leaves]
+        try:
+            out = self._run_eagerly(tracer, state, training, args, kwargs)
+            out_leaves, out_structure = flatten(out)
+            output_vars = [tracer.static_value(t if isinstance(t, Tensor) else Tensor._wrap(t))
+                           for t in out_leaves]
+        finally:
+            tracer.release()
         self._closure_params.update(tracer.new_params)
         self._bind_scope()
         return Trace(program, input_vars, output_vars, out_structure, tracer.guards, training)

@@ -380,6 +380,15 @@ class Tracer:
         return target
 
     # ------------------------------------------------------------ running
+    def release(self) -> None:
+        """Drop what the traced run left once the program is built: `by_array` holds every
+        array the eager run computed, and the SymInts refer back to the tracer - a cycle
+        that would keep those arrays (the example's activations) until the garbage
+        collector runs."""
+        for table in (self.by_array, self.overrides, self.syms, self.sym_vars,
+                      self.shape_vars):
+            table.clear()
+
     def run(self, fn, args: tuple, kwargs: dict):
         """Call fn(*args, **kwargs) eagerly while recording; returns its result."""
         prev = tracing.tracer
