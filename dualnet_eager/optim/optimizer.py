@@ -75,7 +75,6 @@ class Optimizer:
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
         self._lr_cache: dict = {}
-        self._scratch: dict = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {_typename(params)}")
@@ -265,7 +264,6 @@ class Optimizer:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lr_cache = {}
-        self._scratch = {}
 
     def __repr__(self) -> str:
         lines = [self.__class__.__name__ + " ("]

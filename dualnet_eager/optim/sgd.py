@@ -1,14 +1,11 @@
 """Stochastic gradient descent, optionally with (Nesterov) momentum: torch.optim.SGD."""
 from __future__ import annotations
 
-import numpy as np
-
-from dualnet import backend
 from dualnet.ops import registry
 
 from ..tensor import Tensor
 from ._rules import UpdateRuleOptimizer
-from .optimizer import array_module, check_nonneg, zeros_like
+from .optimizer import check_nonneg, zeros_like
 
 _SGD = registry.get("sgd_update")
 _MOMENTUM = registry.get("momentum_update")
@@ -57,17 +54,7 @@ class SGD(UpdateRuleOptimizer):
         if buf is None:  # PyTorch starts the buffer as the first gradient
             buf = st["momentum_buffer"] = Tensor._wrap(zeros_like(data))
             step = self._zero_step(data)
-        else:
-            step = self._later_step(data)
+        else:  # no step: the buffer holds history (PyTorch's SGD state has no counter)
+            step = None
         return buf._data, step, self._lr_array(group, data)
-
-    def _later_step(self, data):
-        """A nonzero counter telling momentum_update that the buffer already holds history
-        (PyTorch's SGD state has no step; the op only tests step != 0). int64: it never
-        wraps back to zero."""
-        key = "cpu" if type(data) is np.ndarray else str(backend.device_of(data))
-        step = self._scratch.get(key)
-        if step is None:
-            step = self._scratch[key] = array_module(data).ones((), dtype=np.int64)
-        return step
 
