@@ -309,3 +309,32 @@ def test_fused_linear_rejects_a_head_elsewhere():
     with pytest.raises(OpError, match="fused_linear: activation must be one of.*log_softmax, "
                                       "softmax, got 'gelu'"):
         get("fused_linear")(x, np.ones((3, 2), np.float32), None, activation="gelu")
+
+
+# ---------------------------------------------------------------- batch-norm channel sums
+
+@pytest.mark.parametrize("layout", ["c", "batch-last", "strided"])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_batch_norm_statistics_in_every_layout(layout, dtype):
+    """norm._channel_sum adds a C-contiguous NumPy input over N as rows, then over the spatial
+    dims; other layouts take one reduction. Both against float64 sums (float16 adds up in
+    float32, as mean does)."""
+    from dualnet.ops.norm import _channel_sum
+
+    rng = np.random.default_rng(0)
+    x = LAYOUTS[layout]((rng.standard_normal((6, 3, 8, 5)) * 2 + 1).astype(dtype))
+    got = _channel_sum(np, x)
+    want = x.astype(np.float64).sum(axis=(0, 2, 3))
+    assert got.dtype == x.dtype and got.shape == (3,)
+    np.testing.assert_allclose(got, want, rtol=2e-3 if dtype == "float16" else 1e-5)
+    y, mean, var = get("batch_norm").forward(np, x, None, None, None, None, training=True)
+    x64 = x.astype(np.float64)
+    mu, v = x64.mean(axis=(0, 2, 3)), x64.var(axis=(0, 2, 3), ddof=1)
+    tol = 2e-3 if dtype == "float16" else 1e-5
+    np.testing.assert_allclose(mean, mu, rtol=tol, atol=tol)
+    np.testing.assert_allclose(var, v, rtol=tol)
+    gx, gw, gb = get("batch_norm_grad").forward(np, np.ones_like(x), x, None, None, None,
+                                                training=True)
+    np.testing.assert_allclose(gb, np.full(3, x[:, 0].size), rtol=tol)  # sum of ones
+    np.testing.assert_allclose(gx.astype(np.float64), 0.0, atol=5e-2 if dtype == "float16"
+                               else 1e-5)  # a constant gradient does not move normalized x
