@@ -29,6 +29,7 @@ build(analysis, place, strategy):
 from __future__ import annotations
 
 import keyword
+import weakref
 
 import numpy as np
 
@@ -266,7 +267,12 @@ class Plan:
         0.2-0.5 us faster but costs ~10-15 us per step to compile - more than a plan run
         once or twice (a startup program, most tests) would save."""
         self.runs, self.source = 0, None
-        self.run = self._first_runs
+        plan = weakref.ref(self)  # (self.run = self._first_runs would be a reference cycle,
+
+        def first_runs(feed: dict, scope) -> list:  # keeping a dropped plan's buffers until
+            return plan()._first_runs(feed, scope)  # the garbage collector runs)
+
+        self.run = first_runs
 
     def _first_runs(self, feed: dict, scope) -> list:
         self.runs += 1
@@ -354,7 +360,9 @@ def _codegen(plan: Plan):
     local = written | sources
     from .executor import _check_feed
 
-    ns = {"_np_ndarray": np.ndarray, "_read": _read, "_OpError": OpError, "_plan": plan,
+    # the plan holds its function, so the function's globals hold the plan weakly
+    ns = {"_np_ndarray": np.ndarray, "_read": _read, "_OpError": OpError,
+          "_plan": weakref.proxy(plan),
           "_xp": plan.xp, "_device": plan.place.device, "_cpu": plan.cpu, "_place": plan.place,
           "_check_feed": _check_feed}
 
@@ -448,7 +456,7 @@ def _codegen(plan: Plan):
     plan.source = src
     # named after this file, so that error locations (registry.user_frame) skip it
     exec(compile(src, f"{__file__}<plan {id(plan):#x}>", "exec"), ns)
-    return ns["run"]
+    return ns.pop("run")  # (left in its own globals, a reference cycle)
 
 
 def _const(ns: dict, slot: int, value) -> str:

@@ -11,6 +11,7 @@ template; `_same_prefix` tells whether two templates begin alike (Replayer._swit
 """
 from __future__ import annotations
 
+import weakref
 from types import MethodType
 
 import numpy as np
@@ -357,8 +358,10 @@ def _compile_matcher(t: Template, e: int):
     n = len(ins)
     env = {"Variable": Variable, "_ctx": _ctx, "_static": _static, "_new_var": _new_var,
            "_asarray": np.asarray,
-           "_CHECKED": _CHECKED, "OPDEF": opdef, "RAW": t.raw_attrs, "T": t, "SPEC": spec,
-           "MATCHERS": t.matchers, "_reg": _reg, "_bind": MethodType}
+           "_CHECKED": _CHECKED, "OPDEF": opdef, "RAW": t.raw_attrs, "SPEC": spec,
+           # the template holds its matchers: they hold it weakly (else a dropped template,
+           # with its plan's buffers, would wait for the garbage collector)
+           "T": weakref.proxy(t), "_reg": _reg, "_bind": MethodType}
     code = ["def match(self, opdef, args, attrs):",
             "    if opdef is not OPDEF or self.session.program is not self.program or \\",
             "            _ctx.pinned or _ctx.guards or _static['on']:",
@@ -425,10 +428,10 @@ def _compile_matcher(t: Template, e: int):
                  f"    produced[id(v{j})] = REF{j}"]
         names.append(f"v{j}")
     code += [f"    self.outs.append([{', '.join(names)}])", f"    self.cursor = {e + 1}",
-             f"    _reg._fast = _bind(MATCHERS[{e + 1}], self)  # _install_next",
+             f"    _reg._fast = _bind(T.matchers[{e + 1}], self)  # _install_next",
              f"    return {names[0] if opdef.n_out == 1 else '(' + ', '.join(names) + ',)'}"]
     exec("\n".join(code), env)  # noqa: S102 - generated from the spec above, no user text
-    return env["match"]
+    return env.pop("match")  # (left in its own globals, a reference cycle)
 
 
 def _same_prefix(t: Template, t2: Template, c: int, leaves: int) -> bool:

@@ -385,3 +385,32 @@ def test_generated_plan_runs_as_the_interpreted_steps_do(exe):
     assert source is not None and none is None and "def run(feed, scope):" in source
     for a, b in zip(generated, interpreted):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("runs", [1, 4])
+def test_a_dropped_plan_goes_by_reference_counting(exe, runs):
+    """Nothing a plan holds refers back to it - not its first-runs function (runs=1) nor its
+    generated one (runs=4) -, so a plan dropped from the cache frees its buffers at once
+    instead of when Python's cycle collector runs."""
+    import gc
+    import weakref
+
+    main, startup = static.Program(), static.Program()
+    with static.program_guard(main, startup):
+        x = static.data("x", [None, 300], "float32")
+        h = paddle.nn.functional.relu(static.nn.fc(x, 256))
+        loss = paddle.mean(static.nn.fc(h, 5))
+        paddle.optimizer.Momentum(0.1, momentum=0.9).minimize(loss)
+    scope = static.Scope()
+    exe.run(startup, scope=scope)
+    feed = {"x": np.ones((40, 300), np.float32)}
+    for _ in range(runs):
+        exe.run(main, feed=feed, fetch_list=[loss], scope=scope)
+    plan = weakref.ref(exe._get_plan(main, ["x"], [loss]))
+    assert (plan().source is not None) == (runs >= 3)
+    gc.disable()
+    try:
+        static.clear_plan_cache()
+        assert plan() is None
+    finally:
+        gc.enable()

@@ -603,3 +603,29 @@ def test_a_step_that_diverges_after_its_replayed_read_records_the_rest():
     assert SESSION.replays >= 10 - 3
     SESSION.reset()
     _same(got, _train_reading(batches, extra_at=6, record=True))
+
+
+def test_a_dropped_template_goes_by_reference_counting():
+    """A template's generated matchers hold it weakly, so a template the session drops
+    (reset here) goes at once, with its plan and that plan's buffers."""
+    import weakref
+
+    paddle.seed(0)
+    net = Net()
+    opt = paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
+                                    parameters=net.parameters())
+    x, y = (paddle.to_tensor(a) for a in _batches(1)[0])
+    for _ in range(5):
+        plain_step(net, opt, x, y)
+    assert SESSION.replays >= 2
+    templates = [t for bucket in SESSION.templates.values() for t in bucket]
+    assert any(getattr(m, "__name__", "") == "match" for t in templates for m in t.matchers)
+    refs = [weakref.ref(t) for t in templates]
+    del templates
+    gc.disable()
+    try:
+        SESSION.reset()
+        static.clear_plan_cache()
+        assert [r for r in refs if r() is not None] == []
+    finally:
+        gc.enable()
