@@ -214,21 +214,23 @@ def _fast_spec(op, ins: tuple, origins: dict):
             origins[r[1]] = origin
             specs.append(("param", origin, r[2], r[3]))
         else:
-            spec = _scalar_spec(op.inputs, i, r)
+            spec = _scalar_spec(op.opdef, op.inputs, i, r)
             if spec is None:
                 return None
             specs.append(spec)
     return op.opdef, dict(op.attrs), tuple(specs)
 
 
-def _scalar_spec(inputs: tuple, i: int, r: tuple):
+def _scalar_spec(opdef, inputs: tuple, i: int, r: tuple):
     """("scalar", dtype, bytes) for a recorded 0-d floating constant that a Python int or
     float argument gives again whenever np.asarray(arg, dtype) has the same bytes: the
-    constant has the dtype of another (tensor) input of the op, so apply()'s promotion made
-    it that dtype - a Python scalar is weak, and a floating tensor's dtype wins whatever
-    the default dtype is. Else None."""
+    constant has the dtype of another (tensor) input of the op, and apply() made it (the
+    argument is one it promotes, or the op takes scalars as its first tensor's dtype), so
+    that dtype is what it gets again - a Python scalar is weak, and a floating tensor's
+    dtype wins whatever the default dtype is. Else None."""
     dtype = np.dtype(r[1])
-    if r[2] != () or dtype.kind not in "fc":
+    promoted = opdef.promote is True or not opdef.promote or i in opdef.promote
+    if r[2] != () or dtype.kind not in "fc" or not promoted:
         return None
     for j, v in enumerate(inputs):
         if j != i and v is not None and getattr(v, "_value", None) is None and \
