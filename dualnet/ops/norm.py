@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .common import last_axes_sum
 from .elementwise import add, mul, neg, sub
 from .registry import Meta, get, register
 from .shape import broadcast_like, sum_to_like
@@ -297,11 +298,19 @@ def _ln_infer(x, weight, bias, *, normalized_ndim, eps=1e-5):
 
 def _ln_stats(xp, x, k, eps):
     """(x - mean, 1/sqrt(var + eps)) over the last k axes, keepdims."""
-    axes = _ln_axes(x.ndim, k)
-    xc = x - x.mean(axis=axes, keepdims=True)
-    var = xp.square(xc).mean(axis=axes, keepdims=True)
+    d = _ln_count(x, k)
+    xc = x - last_axes_sum(xp, x, k) / d
+    var = last_axes_sum(xp, xp.square(xc), k) / d
     var += eps
     return xc, xp.divide(1.0, xp.sqrt(var, out=var), out=var)
+
+
+def _ln_count(x, k: int) -> int:
+    """The values each layer_norm row holds (its last k dims)."""
+    d = 1
+    for n in x.shape[x.ndim - k:]:
+        d *= n
+    return d
 
 
 def _check_params(x, k: int, *params) -> None:
@@ -344,16 +353,17 @@ def layer_norm_grad(xp, gy, x, weight, *, normalized_ndim, eps=1e-5):
     """(gx, gweight, gbias) of layer_norm; mean and var are recomputed from x.
     gweight/gbias are computed as if weight/bias exist (weight None acts as ones)."""
     _check_params(x, normalized_ndim, weight)
-    axes = _ln_axes(x.ndim, normalized_ndim)
-    lead = tuple(range(x.ndim - normalized_ndim))
+    k = normalized_ndim
+    lead = tuple(range(x.ndim - k))
     xc, r = _ln_stats(xp, x, normalized_ndim, eps)
     xhat = xp.multiply(xc, r, out=xc)
     gb = gy.sum(axis=lead) if lead else gy.copy()
     gw = (gy * xhat).sum(axis=lead) if lead else gy * xhat
-    # Row reductions stay elementwise: BLAS matvecs here hit OpenBLAS's bad thread choice.
+    # Row reductions without BLAS: matvecs here hit OpenBLAS's bad thread choice.
     a = gy if weight is None else gy * weight
-    ma = a.mean(axis=axes, keepdims=True)
-    mxa = (a * xhat).mean(axis=axes, keepdims=True)
+    d = _ln_count(x, k)
+    ma = last_axes_sum(xp, a, k) / d
+    mxa = last_axes_sum(xp, a * xhat, k) / d
     gx = xp.multiply(xhat, mxa, out=xhat)
     gx += ma
     xp.subtract(a, gx, out=gx)

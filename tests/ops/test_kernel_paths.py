@@ -338,3 +338,31 @@ def test_batch_norm_statistics_in_every_layout(layout, dtype):
     np.testing.assert_allclose(gb, np.full(3, x[:, 0].size), rtol=tol)  # sum of ones
     np.testing.assert_allclose(gx.astype(np.float64), 0.0, atol=5e-2 if dtype == "float16"
                                else 1e-5)  # a constant gradient does not move normalized x
+
+
+# ---------------------------------------------------------------- last-axis reductions
+
+@pytest.mark.parametrize("shape,k", [((64, 8, 16), 1), ((300, 7), 1), ((5, 6, 4, 3), 2),
+                                     ((40, 128), 1), ((3, 0, 4), 1), ((2, 3), 2)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("layout", ["c", "strided"])
+def test_last_axes_sum_and_max_match_numpy(shape, k, dtype, layout):
+    """common.last_axes_sum (einsum over the rows) and last_axis_max (short rows on a
+    transposed copy) against float64 sums and NumPy's max, keepdims, in every path."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape[:-1] + (2 * shape[-1],)).astype(dtype)
+    x = x[..., ::2] if layout == "strided" else np.ascontiguousarray(x[..., :shape[-1]])
+    got = common.last_axes_sum(np, x, k)
+    want = x.astype(np.float64).sum(axis=tuple(range(x.ndim - k, x.ndim)), keepdims=True)
+    assert got.shape == want.shape and got.dtype == x.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-2 if dtype == "float16" else 1e-5,
+                               atol=1e-2 if dtype == "float16" else 1e-5)
+    if x.size:
+        np.testing.assert_array_equal(common.last_axis_max(np, x),
+                                      x.max(axis=-1, keepdims=True))
+
+
+def test_last_axis_max_propagates_nan_and_infinities():
+    x = np.random.default_rng(1).standard_normal((100, 8)).astype(np.float32)
+    x[3, 5], x[7, 0], x[9, 2] = np.nan, np.inf, -np.inf
+    np.testing.assert_array_equal(common.last_axis_max(np, x), x.max(axis=-1, keepdims=True))
