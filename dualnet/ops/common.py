@@ -4,6 +4,7 @@ registry prefixes with the op name and the user's line."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def last_axes_sum(xp, x, k: int = 1):
     and CuPy keep the reduction."""
     if xp is np and x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.ndim >= k and x.size:
         lead = x.shape[:x.ndim - k]
-        rows = np.einsum("ij->i", x.reshape(-1, int(np.prod(x.shape[x.ndim - k:]))))
+        rows = np.einsum("ij->i", x.reshape(-1, math.prod(x.shape[x.ndim - k:])))
         return rows.reshape(lead + (1,) * k)
     return x.sum(axis=tuple(range(x.ndim - k, x.ndim)), keepdims=True)
 
