@@ -16,8 +16,10 @@ from ._mathx import MathMethods
 from ._methods import TensorMethods
 from ._search import SearchMethods
 from ._shapes import ShapeMethods
+from .size import Size
 
 _state = grad_mode.state
+_as_size = tuple.__new__  # _as_size(Size, dims): dims that are ints already, unchecked
 
 
 class _Tracing(threading.local):
@@ -167,20 +169,16 @@ class Tensor(TensorMethods, SearchMethods, ShapeMethods, MathMethods):
     # ------------------------------------------------------------ array facts
     @property
     def shape(self):
-        from .size import Size
-
         if tracing.tracer is not None:  # to_static: dynamic dims are symbolic
             return tracing.tracer.shape(self)
-        return Size(self._data.shape)
+        return _as_size(Size, self._data.shape)  # an array's shape: Python ints already
 
     def size(self, dim=None):
-        from .size import Size
-
         if tracing.tracer is not None:  # to_static: dynamic dims are symbolic
             shape = tracing.tracer.shape(self)
             return shape if dim is None else shape[registry_norm_axis(dim, self._data.ndim)]
         if dim is None:
-            return Size(self._data.shape)
+            return _as_size(Size, self._data.shape)
         return self._data.shape[registry_norm_axis(dim, self._data.ndim)]
 
     @property
