@@ -23,7 +23,7 @@ def cast(x, dtype):
 def _ints(shape):
     if isinstance(shape, int):
         return (shape,)
-    return tuple(int(d) for d in shape)
+    return tuple(map(int, shape))
 
 
 def reshape(x, shape, name=None):
