@@ -58,6 +58,16 @@ def plain_step(net, opt, x, y):
     return float(loss)
 
 
+def _net_opt_batch():
+    """A fresh Net (seed 0), its Momentum optimizer and one batch as tensors."""
+    paddle.seed(0)
+    net = Net()
+    opt = paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
+                                    parameters=net.parameters())
+    x, y = (paddle.to_tensor(a) for a in _batches(1)[0])
+    return net, opt, x, y
+
+
 def _forget_templates():
     """Make the coming step record (no template to replay): the reference that replayed
     steps are checked against."""
@@ -268,11 +278,7 @@ def test_python_scalars_replay_on_the_fast_path(monkeypatch):
         slow.append(opdef.name)
         return op(self, opdef, inputs, attrs, block)
 
-    paddle.seed(0)
-    net = Net()
-    opt = paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
-                                    parameters=net.parameters())
-    x, y = (paddle.to_tensor(a) for a in _batches(1)[0])
+    net, opt, x, y = _net_opt_batch()
     for k in range(6):
         if k == 3:  # steps 1-3 recorded the template; from here on every step replays it
             monkeypatch.setattr(Replayer, "_op", counted)
@@ -610,11 +616,7 @@ def test_a_dropped_template_goes_by_reference_counting():
     (reset here) goes at once, with its plan and that plan's buffers."""
     import weakref
 
-    paddle.seed(0)
-    net = Net()
-    opt = paddle.optimizer.Momentum(learning_rate=0.1, momentum=0.9,
-                                    parameters=net.parameters())
-    x, y = (paddle.to_tensor(a) for a in _batches(1)[0])
+    net, opt, x, y = _net_opt_batch()
     for _ in range(5):
         plain_step(net, opt, x, y)
     assert SESSION.replays >= 2
