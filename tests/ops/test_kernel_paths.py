@@ -343,7 +343,8 @@ def test_batch_norm_statistics_in_every_layout(layout, dtype):
 # ---------------------------------------------------------------- last-axis reductions
 
 @pytest.mark.parametrize("shape,k", [((64, 8, 16), 1), ((300, 7), 1), ((5, 6, 4, 3), 2),
-                                     ((40, 128), 1), ((3, 0, 4), 1), ((2, 3), 2)])
+                                     ((40, 128), 1), ((3, 0, 4), 1), ((2, 3), 2),
+                                     ((3, 5000), 1)])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 @pytest.mark.parametrize("layout", ["c", "strided"])
 def test_last_axes_sum_and_max_match_numpy(shape, k, dtype, layout):
