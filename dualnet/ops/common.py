@@ -186,10 +186,7 @@ def maximum_zero(xp, x, out=None):
             res = xp.empty_like(x) if out is None else out
             dst = res.transpose(order)
         if src.flags.c_contiguous and dst.flags.c_contiguous and dst.shape == src.shape:
-            zero = _ZERO_ROWS.get((n, x.dtype)) if xp is np else None  # _zero_row's cache
-            if zero is None:
-                zero = _zero_row(xp, n, x.dtype)
-            xp.maximum(src.reshape(-1, n), zero, out=dst.reshape(-1, n))
+            xp.maximum(src.reshape(-1, n), _zero_row(xp, n, x.dtype), out=dst.reshape(-1, n))
             return res
     zero = x.dtype.type(0)
     return xp.maximum(x, zero) if out is None else xp.maximum(x, zero, out=out)

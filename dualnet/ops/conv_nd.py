@@ -17,9 +17,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from .common import pair
-from .conv import (_float_dtype, canon_padding, output_padding_of, positive_pair,
-                   row_chunks, shape_str, adjoint_extra, end_pad)
+from .conv import (_float_dtype, adjoint_extra, canon_padding, end_pad, output_padding_of,
+                   positive_pair, row_chunks, shape_str)
 from .registry import Meta, register
 
 

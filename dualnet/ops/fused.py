@@ -168,8 +168,6 @@ def fused_linear(xp, x, w, b, *, transpose_w=False, activation="none", out=None)
         return _head(xp, y, b, activation)
     if b is not None:
         y += b
-    if activation == "relu":  # (the common case without _activate's frame)
-        return maximum_zero(xp, y, out=y)
     return _activate(xp, y, activation)
 
 

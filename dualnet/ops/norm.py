@@ -9,6 +9,8 @@ own (written with registered ops), so double backward (gradient penalties) works
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .common import last_axes_sum
@@ -52,6 +54,14 @@ def _channel_sum(xp, x):
     else:
         out = x.sum(axis=_bn_axes(x.ndim), dtype=acc)
     return out if acc is None else out.astype(x.dtype)
+
+
+def _batch_stats(xp, x, n: int) -> tuple:
+    """(mean, x - mean, biased var) per channel of x, n values each (batch_norm and its
+    gradient, which recomputes them)."""
+    mean = _channel_sum(xp, x) / n
+    xc = x - mean.reshape(_channel_shape(x))
+    return mean, xc, _channel_sum(xp, xp.square(xc)) / n
 
 
 def _channel_shape(x) -> tuple:
@@ -111,9 +121,7 @@ def batch_norm(xp, x, weight, bias, running_mean, running_var, *, training=False
         n = x.size // x.shape[1]
         if n <= 1:
             raise ValueError("Expected more than 1 value per channel when training")
-        mean = _channel_sum(xp, x) / n
-        xc = x - mean.reshape(cshape)
-        var = _channel_sum(xp, xp.square(xc)) / n
+        mean, xc, var = _batch_stats(xp, x, n)
         batch_var = var * (n / (n - 1)) if unbiased else var
         if running_mean is None:
             new_mean, new_var = mean, batch_var
@@ -168,9 +176,7 @@ def batch_norm_grad(xp, gy, x, weight, running_mean, running_var, *, training=Fa
     cshape = _channel_shape(x)
     n = x.size // x.shape[1]
     if training:
-        mean = _channel_sum(xp, x) / n
-        xc = x - mean.reshape(cshape)
-        var = _channel_sum(xp, xp.square(xc)) / n
+        _, xc, var = _batch_stats(xp, x, n)
     else:
         xc = x - running_mean.reshape(cshape)
         var = running_var
@@ -298,19 +304,11 @@ def _ln_infer(x, weight, bias, *, normalized_ndim, eps=1e-5):
 
 def _ln_stats(xp, x, k, eps):
     """(x - mean, 1/sqrt(var + eps)) over the last k axes, keepdims."""
-    d = _ln_count(x, k)
+    d = math.prod(x.shape[x.ndim - k:])
     xc = x - last_axes_sum(xp, x, k) / d
     var = last_axes_sum(xp, xp.square(xc), k) / d
     var += eps
     return xc, xp.divide(1.0, xp.sqrt(var, out=var), out=var)
-
-
-def _ln_count(x, k: int) -> int:
-    """The values each layer_norm row holds (its last k dims)."""
-    d = 1
-    for n in x.shape[x.ndim - k:]:
-        d *= n
-    return d
 
 
 def _check_params(x, k: int, *params) -> None:
@@ -361,7 +359,7 @@ def layer_norm_grad(xp, gy, x, weight, *, normalized_ndim, eps=1e-5):
     gw = (gy * xhat).sum(axis=lead) if lead else gy * xhat
     # Row reductions without BLAS: matvecs here hit OpenBLAS's bad thread choice.
     a = gy if weight is None else gy * weight
-    d = _ln_count(x, k)
+    d = math.prod(x.shape[x.ndim - k:])
     ma = last_axes_sum(xp, a, k) / d
     mxa = last_axes_sum(xp, a * xhat, k) / d
     gx = xp.multiply(xhat, mxa, out=xhat)

@@ -3,7 +3,6 @@ a concrete shape, so they work on static Variables whose batch dim is -1."""
 from __future__ import annotations
 
 import math
-
 from itertools import accumulate
 
 import numpy as np
@@ -183,10 +182,11 @@ def _flatten_canon(x, start_axis=0, stop_axis=-1):
 
 
 def _flattened(shape: tuple, start: int, stop: int) -> tuple:
+    """The shape of `shape` with dims start..stop (non-negative) merged into one."""
     if not shape:
         return (1,)
     mid = shape[start:stop + 1]
-    return shape[:start] + (-1 if -1 in mid else _prod(mid),) + shape[stop + 1:]
+    return shape[:start] + (-1 if -1 in mid else math.prod(mid),) + shape[stop + 1:]
 
 
 def _flatten_infer(x: Meta, start_axis=0, stop_axis=-1) -> Meta:
@@ -197,11 +197,7 @@ def _flatten_infer(x: Meta, start_axis=0, stop_axis=-1) -> Meta:
 @register("flatten", infer=_flatten_infer, canon=_flatten_canon, saves=(0,))
 def flatten(xp, x, *, start_axis=0, stop_axis=-1):
     """Merge dims start_axis..stop_axis into one (a 0-d input becomes [1], as in PyTorch)."""
-    shape = x.shape  # at run time every dim is known (canon made the axes non-negative)
-    if not shape:
-        return x.reshape(1)
-    return x.reshape(shape[:start_axis] + (math.prod(shape[start_axis:stop_axis + 1]),)
-                     + shape[stop_axis + 1:])
+    return x.reshape(_flattened(x.shape, start_axis, stop_axis))  # (canon: axes >= 0)
 
 
 flatten.defvjp(_like_vjp)
