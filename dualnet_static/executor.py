@@ -53,9 +53,7 @@ class _PlanCache:
             key = last[0]
             if key[0]() is program and key[1] == program._version and \
                     key[2] == feed_names and key[3] is strategy and key[4] is default and \
-                    (key[5] is place or key[5] == place) and (
-                        (len(fetches) == 1 and fetches[0] is key[6][0] and len(key[6]) == 1)
-                        or _same_items(key[6], fetches)):
+                    (key[5] is place or key[5] == place) and _same_items(key[6], fetches):
                 self.hits += 1
                 return last[1], last[2]
         fetch_vars = _resolve_fetches(program, fetch_list)
@@ -152,10 +150,7 @@ class Executor:
         plan, fetch_vars = _CACHE.lookup(program, tuple(feed), fetch_list, self.place, strategy)
         outs = plan.run(feed, scope)  # checks the feeds
         if return_numpy:
-            for o in outs:  # (a loop: a comprehension is one more function call per run)
-                if type(o) is not np.ndarray:
-                    return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
-            return outs
+            return _numpy_outs(outs)
         return [_as_tensor(v.name, o) for v, o in zip(fetch_vars, outs)]
 
     def prepare(self, program, feed_names, fetch_list, follow_place: bool = True
@@ -204,11 +199,16 @@ class PreparedRun:
         if getattr(program, "lr_scheduler", None) is not None:
             from .optimizer.lr import sync_program_lr
             sync_program_lr(program, scope)
-        outs = plan.run(feed, scope)
-        for o in outs:  # (a loop, not a comprehension: implicit mode's replays run this cold)
-            if type(o) is not np.ndarray:
-                return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
-        return outs
+        return _numpy_outs(plan.run(feed, scope))
+
+
+def _numpy_outs(outs: list) -> list:
+    """A plan's fetched values as NumPy arrays (the list itself when they all are: a CPU
+    plan's)."""
+    for o in outs:
+        if type(o) is not np.ndarray:
+            return [o if type(o) is np.ndarray else backend.to_numpy(o) for o in outs]
+    return outs
 
 
 class CompiledProgram:

@@ -436,17 +436,13 @@ class _FastCall:
     """A call whose arguments have the types, shapes and dtypes of an earlier one (its
     `_fast_key`): its trace's prepared plan runs directly."""
 
-    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single", "plan")
+    __slots__ = ("model", "trace", "prepared", "wrap", "plain", "names", "single")
 
     def __init__(self, model: StaticModel, trace: Trace, prepared, wrap: bool, sig: tuple):
         self.model, self.trace, self.prepared, self.wrap = model, trace, prepared, wrap
         self.plain = all(s[0] is np.ndarray for s in sig)  # the args are the feeds
         self.names = trace.input_names
         self.single = trace.out_structure == ("leaf",)  # one output, returned as it is
-        # a CPU plan of a program without an lr scheduler: PreparedRun.run would only call it
-        plan = prepared.plan
-        self.plan = plan if plan.cpu and getattr(
-            prepared.program, "lr_scheduler", None) is None else None
 
     def run(self, args: tuple):
         model = self.model
@@ -455,8 +451,7 @@ class _FastCall:
             feed = dict(zip(self.names, args))
         else:
             feed = dict(zip(self.names, [a._data if type(a) is Tensor else a for a in args]))
-        plan = self.plan
-        outs = plan.run(feed, scope) if plan is not None else self.prepared.run(feed, scope)
+        outs = self.prepared.run(feed, scope)
         if self.wrap:
             outs = [Tensor._wrap(o) for o in outs]
         return outs[0] if self.single else unflatten(self.trace.out_structure, outs)

@@ -32,12 +32,8 @@ from __future__ import annotations
 import itertools
 import sys
 import weakref
-from types import MethodType
 
 import numpy as np
-
-from dualnet.ops import registry as _reg
-
 
 from .. import unique_name
 from ..executor import Executor
@@ -112,11 +108,11 @@ class Replayer:
         return None
 
     def _advance(self) -> None:
-        """A matched write / backward / step event (per-event lists stay aligned); the next
-        event's matcher becomes the fast path (_install_next, inlined)."""
+        """A matched write / backward / step / run event (per-event lists stay aligned); the
+        next event's matcher becomes the fast path."""
         self.outs.append(None)
         self.cursor += 1
-        _reg._fast = MethodType(self.t.matchers[self.cursor], self)
+        _install_next(self)
 
     def _match(self, a, r, consts: dict, i: int) -> bool:
         if r is None:
@@ -377,13 +373,12 @@ class Replayer:
     def step(self, opt, parameters) -> bool:
         """A matched optimizer step (True; the run follows), or False."""
         t = self.t
-        while True:  # _next("step") and _advance, inlined: once per step, after the plan
+        while True:  # (_next("step") inlined: the event is this template's, or a switch)
             if t is not None and self.cursor < len(t.events):
                 ev = t.events[self.cursor]
                 if ev[0] == "step" and parameters is None and ev[1]() is opt and \
                         ev[2] == self.session.opt_states(opt):
-                    self.outs.append(None)
-                    self.cursor += 1
+                    self._advance()
                     return True
             if not self._switch():
                 return False
@@ -450,9 +445,7 @@ class Replayer:
         for (_, (e, j)), value in zip(fetches, values):
             outs[e][j]._bound = value
         if plan is not t:  # a segment: the step goes on matching
-            self.outs.append(None)
-            self.cursor += 1
-            _reg._fast = MethodType(t.matchers[self.cursor], self)
+            self._advance()
             return live
         self.kept = kept
         last = self.session.last_template

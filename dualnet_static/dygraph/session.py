@@ -400,19 +400,12 @@ class Session:
         (no Operator was recorded, so nothing else refers to it)."""
         block = self.program.blocks[0]
         block.vars, block.ops, block._consts = {}, [], {}
-        self.executed = self.consumed = 0  # _new_program(self.program), inlined
-        self._new_log()
-        self.set_replayer(Replayer(self))  # (templates: this step replayed one)
-        names = block.vars
+        self._new_program(self.program)
         for v in replayer.kept:
             if v._bound is not None:
-                d = v.__dict__  # _place, inlined: the block is empty but for the carried
-                if not d["_stop_gradient"]:
-                    d["_graph_freed"] = True
-                d["block"], d["op"], d["is_data"] = block, None, True
-                if d["_name"] in names:
-                    d["_name"] = block._free_name(unique_name.generate("generated_tensor"))
-                names[d["_name"]] = v
+                if not v._stop_gradient:
+                    v._graph_freed = True
+                _place(v, block)
 
     def _retire(self, live: set) -> None:
         """RETIRE: drop the step program; the kept values move into a new one as fed

@@ -33,7 +33,7 @@ from ..binder import write_to
 from ..creation import constant_init
 from ..framework import block_guard, default_startup_program, op_role_guard
 from ..regularizer import as_regularizer
-from ..tensor_methods.values import _DY, _dy
+from ..tensor_methods.values import _dy
 from ..variable import Variable
 from .lr import LRScheduler
 
@@ -337,14 +337,14 @@ class Optimizer:
     def step(self) -> None:
         """Update the parameters from their accumulated gradients and run the step
         (dynamic mode: dualnet_static/dygraph)."""
-        (_DY[0] or _dy()).optimizer_step(self)  # (no frame once imported)
+        _dy().optimizer_step(self)
 
     def clear_grad(self, set_to_zero: bool = True) -> None:
         """Restart the parameters' gradient accumulation (dynamic mode)."""
         if self._parameter_list is None:
             raise ValueError("clear_grad() needs the optimizer's parameters (pass "
                              "parameters=net.parameters())")
-        (_DY[0] or _dy()).clear_grads(self._parameter_list, set_to_zero)
+        _dy().clear_grads(self._parameter_list, set_to_zero)
 
     # ------------------------------------------------------------ state dict
     def _state_names(self) -> list:

@@ -217,7 +217,7 @@ class ValueMethods:
     def backward(self, grad_tensor=None, retain_graph: bool = False) -> None:
         """Append the gradient of this tensor to the parameters and to the tensors with
         stop_gradient=False; gradients accumulate until clear_grad()."""
-        (_DY[0] or _dy()).backward(self, grad_tensor, retain_graph)  # (no frame once imported)
+        _dy().backward(self, grad_tensor, retain_graph)
 
     @property
     def grad(self):

@@ -48,12 +48,11 @@ def _axis(axis, dim):
 
 
 def softmax(x, axis=-1, dtype=None, name=None, *, dim=None):
-    return apply("softmax", x if dtype is None else cast_to(x, dtype), axis=_axis(axis, dim))
+    return apply("softmax", cast_to(x, dtype), axis=_axis(axis, dim))
 
 
 def log_softmax(x, axis=-1, dtype=None, name=None, *, dim=None):
-    return apply("log_softmax", x if dtype is None else cast_to(x, dtype),
-                 axis=_axis(axis, dim))
+    return apply("log_softmax", cast_to(x, dtype), axis=_axis(axis, dim))
 
 
 def elu(x, alpha=1.0, name=None):

@@ -44,8 +44,7 @@ def cross_entropy(input, label, weight=None, ignore_index=-100, reduction="mean"
                   name=None):
     """Softmax (unless use_softmax=False: `input` holds probabilities) + cross entropy; see
     the module docstring for Paddle's label shapes and reductions."""
-    if reduction not in _REDUCTIONS:
-        _check_reduction("softmax_cross_entropy", reduction)
+    _check_reduction("softmax_cross_entropy", reduction)
     ndim, label_ndim = input.ndim, label.ndim  # (properties: read once, an implicit step
     if ndim == 0:                              # calls this every step)
         raise ValueError("cross_entropy: the input must have a class dimension")
