@@ -321,8 +321,7 @@ def batch_growth(cfg: Config) -> list[dict]:
             if "error" in r_lo or "error" in r_hi:
                 row["error"] = r_lo.get("error") or r_hi.get("error")
             else:
-                row["ratio"] = statistics.median(
-                    b / a for a, b in zip(r_lo["_samples"], r_hi["_samples"]))
+                row["ratio"] = _paired(r_hi, r_lo)
                 row["ms"] = [r_lo["ms"], r_hi["ms"]]
             out.append(row)
     return out

@@ -85,6 +85,15 @@ def _uniform(scale):
     return uniform_init(-scale, scale)
 
 
+def _affine(n_in: int, n_out: int):
+    """matmul(x, w) + b on a fed x [None, n_in] (inside a program_guard): unfused ops."""
+    x = static.data("x", [None, n_in], "float32")
+    w = static.create_parameter([n_in, n_out], "float32", name="w")
+    b = static.create_parameter([n_out], "float32", name="b", is_bias=True,
+                                default_initializer=_uniform(1.0))
+    return apply("add", apply("matmul", x, w), b)
+
+
 def _updates(params_grads, momentum=True):
     lr = static.create_global_var([], 0.1, "float32", name="lr")
     with op_role_guard("optimize"):
@@ -285,11 +294,7 @@ def test_classifier_head_fuses_bit_identical(exe, layout):
     for head in ("log_softmax", "softmax", "log_softmax axis 0"):
         prog, start = static.Program(), static.Program()
         with static.program_guard(prog, start):
-            x = static.data("x", [None, 12], "float32")
-            w = static.create_parameter([12, 5], "float32", name="w")
-            b = static.create_parameter([5], "float32", name="b", is_bias=True,
-                                        default_initializer=_uniform(1.0))
-            logits = apply("add", apply("matmul", x, w), b)
+            logits = _affine(12, 5)
             out = apply(head.split()[0], logits, axis=0 if "axis 0" in head else -1)
         feed = {"x": feeds[1]["x"]}
         types = plan_types(exe, prog, feed, [out], strategy("fuse_linear"))
@@ -352,12 +357,8 @@ def test_fetched_intermediate_is_not_fused_away(exe):
 def test_persistable_write_is_not_fused_away(exe):
     main, startup = static.Program(), static.Program()
     with static.program_guard(main, startup):
-        x = static.data("x", [None, 3], "float32")
-        w = static.create_parameter([3, 4], "float32", name="w")
-        b = static.create_parameter([4], "float32", name="b", is_bias=True,
-                                    default_initializer=_uniform(1.0))
         keep = static.create_global_var([2, 4], 0.0, "float32", name="pre_activation")
-        pre = static.write_to(apply("add", apply("matmul", x, w), b), keep)
+        pre = static.write_to(_affine(3, 4), keep)
         out = apply("relu", pre)
     feed = {"x": np.random.default_rng(0).standard_normal((2, 3)).astype("float32")}
     types = plan_types(exe, main, feed, [out], strategy("fuse_linear"))
